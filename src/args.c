@@ -1,0 +1,85 @@
+/*
+ * args.c: named arguments, the C side of a JavaScript {param: 7}.
+ * A handful of entries at most, so a flat array searched by name.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct {
+  char *key;
+  wa_kind kind;
+  double number;
+  char *string;
+} wa_arg;
+
+struct wa_args {
+  int count, cap;
+  wa_arg *items;
+};
+
+wa_args *wa_args_new(void) { return calloc(1, sizeof(wa_args)); }
+
+void wa_args_free(wa_args *a) {
+  if (!a) return;
+  for (int i = 0; i < a->count; i++) {
+    free(a->items[i].key);
+    free(a->items[i].string);
+  }
+  free(a->items);
+  free(a);
+}
+
+static const wa_arg *find(const wa_args *a, const char *key) {
+  for (int i = 0; a && i < a->count; i++)
+    if (strcmp(a->items[i].key, key) == 0) return &a->items[i];
+  return NULL;
+}
+
+/* Returns the entry for key, emptied, adding it if new. */
+static wa_arg *slot(wa_args *a, const char *key) {
+  wa_arg *it = (wa_arg *)find(a, key);
+  if (it) {
+    free(it->string);
+    it->string = NULL;
+    return it;
+  }
+  if (a->count == a->cap) {
+    a->cap = a->cap ? a->cap * 2 : 4;
+    a->items = realloc(a->items, a->cap * sizeof *a->items);
+  }
+  it = &a->items[a->count++];
+  it->key = strdup(key);
+  it->string = NULL;
+  return it;
+}
+
+int wa_args_set_number(wa_args *a, const char *key, double value) {
+  if (!a || !key) return WA_EINVAL;
+  wa_arg *it = slot(a, key);
+  it->kind = WA_NUMBER;
+  it->number = value;
+  return WA_OK;
+}
+
+int wa_args_set_string(wa_args *a, const char *key, const char *value) {
+  if (!a || !key || !value) return WA_EINVAL;
+  wa_arg *it = slot(a, key);
+  it->kind = WA_STRING;
+  it->string = strdup(value);
+  return WA_OK;
+}
+
+bool wa_args_has(const wa_args *a, const char *key) { return find(a, key) != NULL; }
+
+double wa_arg_number(const wa_args *a, const char *key) {
+  const wa_arg *it = find(a, key);
+  return it && it->kind == WA_NUMBER ? it->number : NAN;
+}
+
+const char *wa_arg_string(const wa_args *a, const char *key) {
+  const wa_arg *it = find(a, key);
+  return it && it->kind == WA_STRING ? it->string : NULL;
+}

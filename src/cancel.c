@@ -1,0 +1,45 @@
+/*
+ * cancel.c: cancellation, after CPython 3.13's Task.cancel.
+ *
+ * cancel() only records a request. If the task is suspended on something
+ * that can itself be cancelled (its sleep, the task it awaits), the request
+ * goes there and comes back as that thing's CancelledError; otherwise it
+ * waits in must_cancel and is thrown in at the task's next step.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* CPython's `self._fut_waiter.cancel(msg)`. */
+static bool cancel_waiter(wa_task *t, const char *msg) {
+  switch (t->wait) {
+  case WAIT_SLEEP:
+    return wa__sleep_cancel(t, msg);
+  case WAIT_TASK:
+    return wa_task_cancel(t->awaiting, msg);
+  default:
+    return false;
+  }
+}
+
+bool wa_task_cancel(wa_task *t, const char *msg) {
+  if (!t || t->state != TASK_PENDING) return false;
+  t->num_cancels++;
+  if (cancel_waiter(t, msg)) return true;
+  t->must_cancel = true;
+  free(t->cancel_msg);
+  t->cancel_msg = msg ? strdup(msg) : NULL;
+  return true;
+}
+
+void wa__cancel_forward_pending(wa_task *t) {
+  if (t->must_cancel && cancel_waiter(t, t->cancel_msg)) t->must_cancel = false;
+}
+
+int wa_task_cancelling(const wa_task *t) { return t->num_cancels; }
+
+int wa_task_uncancel(wa_task *t) {
+  if (t->num_cancels > 0 && --t->num_cancels == 0) t->must_cancel = false;
+  return t->num_cancels;
+}

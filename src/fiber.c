@@ -1,0 +1,88 @@
+/*
+ * fiber.c: the C stacks and Asyncify buffers tasks run on.
+ *
+ * A slab is one allocation: [Asyncify buffer | C stack]. The C stack grows
+ * down towards the buffer and the buffer fills up towards the stack, so
+ * either overflowing lands in the same task's own memory first. Slabs are
+ * pooled: touching fresh pages is most of the cost of a new fiber.
+ *
+ * Overflows become task failures, not a trap that ends every task:
+ * - C stack: the module is built with STACK_OVERFLOW_CHECK=2, whose check
+ *   calls the host before the stack pointer moves past the limit; the
+ *   host throws out of the task and calls wa_loop_recover (loop.c).
+ * - Asyncify buffer: it only fills when a task suspends. The host looks at
+ *   the buffer as the unwind ends (before Asyncify would trap), clamps it,
+ *   and writes the excess into overflow_bytes, read here.
+ */
+#include <emscripten.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+static emscripten_fiber_t main_fiber;
+static char main_asyncify[16384];
+static unsigned stack_size = 16384, asyncify_size = 4096;
+static wa_slab *free_slabs;
+static int overflow_bytes; /* written by the host (post.js) */
+
+void wa__fiber_configure(unsigned c_stack, unsigned asyncify) {
+  /* Slabs of the old size are dropped, not reused. */
+  while (free_slabs) {
+    wa_slab *s = free_slabs;
+    free_slabs = s->next_free;
+    free(s->mem);
+    free(s);
+  }
+  stack_size = c_stack;
+  asyncify_size = asyncify;
+  emscripten_fiber_init_from_current_context(&main_fiber, main_asyncify,
+                                             sizeof main_asyncify);
+}
+
+wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *)) {
+  wa_slab *s = free_slabs;
+  if (s) {
+    free_slabs = s->next_free;
+  } else {
+    s = malloc(sizeof *s);
+    s->mem = malloc(asyncify_size + stack_size);
+    if (!s->mem) {
+      free(s);
+      return NULL;
+    }
+  }
+  emscripten_fiber_init(&s->fiber, entry, t, s->mem + asyncify_size,
+                        stack_size, s->mem, asyncify_size);
+  return s;
+}
+
+void wa__fiber_release(wa_slab *s) {
+  s->next_free = free_slabs;
+  free_slabs = s;
+}
+
+void wa__fiber_enter(wa_slab *s) { emscripten_fiber_swap(&main_fiber, &s->fiber); }
+
+void wa__fiber_leave(wa_slab *s) { emscripten_fiber_swap(&s->fiber, &main_fiber); }
+
+bool wa__fiber_overflowed(wa_slab *s, char *why, int len) {
+  (void)s;
+  if (!overflow_bytes) return false;
+  snprintf(why, len,
+           "Asyncify buffer overflowed by %d bytes at a suspension "
+           "(buffer: %u bytes; raise asyncifySize)",
+           overflow_bytes, asyncify_size);
+  if ((unsigned)overflow_bytes > stack_size) {
+    /* Past the slab: memory of something else was overwritten. */
+    wa_host_report(why, -1);
+    abort();
+  }
+  overflow_bytes = 0;
+  return true;
+}
+
+unsigned wa__fiber_stack_size(void) { return stack_size; }
+
+EMSCRIPTEN_KEEPALIVE int *wa_fiber_overflow_slot(void) { return &overflow_bytes; }
+EMSCRIPTEN_KEEPALIVE emscripten_fiber_t *wa_fiber_main(void) { return &main_fiber; }

@@ -1,0 +1,149 @@
+/*
+ * loop.c: the scheduler. One FIFO ready queue of handles and one clock.
+ *
+ * The host (JavaScript) drives it: a host timer calls wa_loop_run, which
+ * runs loop iterations and leaves the delay until the next one in
+ * wa_loop_next_delay(); the host arms one timer for that delay. An
+ * iteration is CPython's _run_once: move due timers to the back of the
+ * ready queue, then run exactly the handles queued so far; what they queue
+ * runs in the next iteration.
+ */
+#include <emscripten.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+typedef struct {
+  wa_handle_kind kind;
+  wa_task *task;
+  void *aux;
+} wa_handle;
+
+static struct {
+  wa_handle *buf;
+  unsigned head, count, cap; /* ring buffer; cap is a power of two */
+} ready;
+
+static bool virtual_clock;
+static double clock_now;    /* virtual: the loop's time */
+static double clock_origin; /* real: host time when the loop started */
+static bool host_called;
+static bool running;
+static double next_delay = -1;
+
+void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
+  if (ready.count == ready.cap) {
+    unsigned cap = ready.cap ? ready.cap * 2 : 256;
+    wa_handle *buf = malloc(cap * sizeof *buf);
+    for (unsigned i = 0; i < ready.count; i++)
+      buf[i] = ready.buf[(ready.head + i) & (ready.cap - 1)];
+    free(ready.buf);
+    ready.buf = buf;
+    ready.head = 0;
+    ready.cap = cap;
+  }
+  ready.buf[(ready.head + ready.count++) & (ready.cap - 1)] =
+      (wa_handle){kind, task, aux};
+}
+
+static wa_handle ready_pop(void) {
+  wa_handle h = ready.buf[ready.head];
+  ready.head = (ready.head + 1) & (ready.cap - 1);
+  ready.count--;
+  return h;
+}
+
+void wa__loop_note_host_call(void) { host_called = true; }
+
+double wa_time(void) {
+  return virtual_clock ? clock_now : emscripten_get_now() - clock_origin;
+}
+
+static void run_handle(wa_handle h) {
+  switch (h.kind) {
+  case H_STEP:
+    wa__task_step(h.task, h.aux);
+    break;
+  case H_TIMER: {
+    wa_timer *t = h.aux;
+    if (t->kind == TIMER_SLEEP) {
+      wa__sleep_fire(t);
+    } else {
+      wa__loop_note_host_call();
+      wa_host_callback(t->host_id, NULL);
+      free(t);
+    }
+    break;
+  }
+  case H_DONE_CB:
+    wa__task_run_callback(h.task, h.aux);
+    break;
+  }
+}
+
+static void run_once(void) {
+  double now = wa_time();
+  for (wa_timer *t; (t = wa__timer_peek()) && t->when <= now;)
+    wa__ready_push(H_TIMER, NULL, wa__timer_pop());
+  for (unsigned n = ready.count; n > 0; n--) run_handle(ready_pop());
+}
+
+/* May the loop run another iteration now? In virtual time, waiting for the
+   next timer is jumping to it. */
+static bool can_iterate(void) {
+  if (ready.count) return true;
+  wa_timer *t = wa__timer_peek();
+  if (!t) return false;
+  if (!virtual_clock) return t->when <= wa_time();
+  if (t->when > clock_now) clock_now = t->when;
+  return true;
+}
+
+static double compute_delay(void) {
+  if (ready.count) return 0;
+  wa_timer *t = wa__timer_peek();
+  if (!t) return -1;
+  return virtual_clock ? 0 : fmax(0, t->when - wa_time());
+}
+
+/* Runs iterations for up to budget_ms of real time, stopping early when an
+   iteration called into JavaScript (its promise reactions must run first).
+   Not re-entrant: a host callback that calls it again gets -2. */
+EMSCRIPTEN_KEEPALIVE double wa_loop_run(double budget_ms) {
+  if (running) return next_delay = -2;
+  running = true;
+  host_called = false;
+  double start = emscripten_get_now();
+  while (can_iterate()) {
+    run_once();
+    if (host_called || emscripten_get_now() - start >= budget_ms) break;
+  }
+  running = false;
+  return next_delay = compute_delay();
+}
+
+/* A fiber switch loses wa_loop_run's return value on the way to JS (the
+   export returns when it first unwinds), so the host reads it here. */
+EMSCRIPTEN_KEEPALIVE double wa_loop_next_delay(void) { return next_delay; }
+
+EMSCRIPTEN_KEEPALIVE void wa_loop_init(int use_virtual_clock) {
+  virtual_clock = use_virtual_clock;
+  clock_now = 0;
+  clock_origin = emscripten_get_now();
+}
+
+EMSCRIPTEN_KEEPALIVE int wa_loop_ready_count(void) { return ready.count; }
+
+/* The host threw out of a task whose C stack overflowed (post.js); the
+   main context's saved state is gone, so the interrupted iteration ends
+   here and its remaining handles run in the next one. */
+EMSCRIPTEN_KEEPALIVE void wa_loop_recover(void) {
+  char why[160];
+  snprintf(why, sizeof why, "C stack overflowed (stack: %u bytes; raise stackSize)",
+           wa__fiber_stack_size());
+  wa__task_abandon(why);
+  running = false;
+  next_delay = compute_delay();
+}

@@ -1,0 +1,44 @@
+// post.js: runs inside the Emscripten glue (--post-js), where Asyncify and
+// Fibers are in scope. It makes both kinds of fiber overflow recoverable.
+
+// An Asyncify buffer that overflowed during an unwind would trap in
+// asyncify_stop_unwind ("unreachable", killing every task). Look first:
+// record the excess for fiber.c and clamp, so the unwind completes and the
+// scheduler can fail just that task.
+(function () {
+  var stopUnwind = Asyncify.maybeStopUnwind;
+  Asyncify.maybeStopUnwind = function () {
+    var data = Asyncify.currData;
+    if (data && Asyncify.state === Asyncify.State.Unwinding &&
+        Asyncify.exportCallStack.length === 0) {
+      var ptr = HEAPU32[data >> 2], end = HEAPU32[(data >> 2) + 1];
+      if (ptr > end) {
+        HEAP32[Module['waOverflowSlot'] >> 2] = ptr - end;
+        HEAPU32[data >> 2] = end;
+      }
+    }
+    stopUnwind();
+  };
+})();
+
+// Runs the loop (see wa_loop_run) and returns the delay to the next
+// iteration: 0 now, -1 never. A task whose C stack overflowed was thrown
+// out of (host.js); put the main context back and let C fail that task.
+Module['waPump'] = function (budget) {
+  var sp = stackSave();
+  try {
+    _wa_loop_run(budget);
+  } catch (e) {
+    if (e !== Module['waHost'].stackOverflow) throw e;
+    Fibers.trampolineRunning = false;
+    Fibers.nextFiber = 0;
+    Asyncify.state = Asyncify.State.Normal;
+    Asyncify.currData = null;
+    Asyncify.exportCallStack = [];
+    var main = _wa_fiber_main() >> 2;
+    _emscripten_stack_set_limits(HEAPU32[main], HEAPU32[main + 1]);
+    stackRestore(sp);
+    _wa_loop_recover();
+  }
+  return _wa_loop_next_delay();
+};

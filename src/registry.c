@@ -1,0 +1,52 @@
+/*
+ * registry.c: coroutines callable by name from JavaScript, with the
+ * parameters they declare ("param:number, label:string").
+ */
+#include <emscripten.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct {
+  char *name;
+  wa_coro_fn fn;
+  char *params;
+} wa_entry;
+
+static wa_entry *entries;
+static int count, cap;
+
+static wa_entry *find(const char *name) {
+  for (int i = 0; i < count; i++)
+    if (strcmp(entries[i].name, name) == 0) return &entries[i];
+  return NULL;
+}
+
+int wa_register(const char *name, wa_coro_fn fn, const char *params) {
+  if (!name || !*name || !fn) return WA_EINVAL;
+  wa_entry *e = find(name);
+  if (e) { /* a later registration replaces an earlier one */
+    free(e->params);
+  } else {
+    if (count == cap) {
+      cap = cap ? cap * 2 : 16;
+      entries = realloc(entries, cap * sizeof *entries);
+    }
+    e = &entries[count++];
+    e->name = strdup(name);
+  }
+  e->fn = fn;
+  e->params = strdup(params ? params : "");
+  return WA_OK;
+}
+
+wa_coro_fn wa__registry_find(const char *name) {
+  wa_entry *e = find(name);
+  return e ? e->fn : NULL;
+}
+
+EMSCRIPTEN_KEEPALIVE int wa_registry_count(void) { return count; }
+EMSCRIPTEN_KEEPALIVE const char *wa_registry_name(int i) { return entries[i].name; }
+EMSCRIPTEN_KEEPALIVE const char *wa_registry_params(int i) { return entries[i].params; }

@@ -1,0 +1,345 @@
+/*
+ * task.c: tasks, after CPython's Task.
+ *
+ * A task is resumed only by a handle from the ready queue (H_STEP, or its
+ * wakeup callback when what it awaits ends), never inline. wa__task_step
+ * is Task.__step: deliver a pending cancel, then swap to the task's fiber
+ * until it suspends or ends. The runtime holds a reference to each task
+ * until it ends, so nothing started is lost for want of an owner.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+wa_task *wa__current;
+static unsigned next_id = 1;
+
+static void fiber_main(void *arg);
+
+wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
+  if (!fn) {
+    wa_args_free(args);
+    wa_raise("TypeError", "wa_task_spawn: the coroutine is NULL");
+    return NULL;
+  }
+  wa_task *t = calloc(1, sizeof *t);
+  t->id = next_id++;
+  t->refs = 2; /* the caller's, and the runtime's until it ends */
+  if (name && *name) {
+    t->name = strdup(name);
+  } else {
+    t->name = malloc(24);
+    snprintf(t->name, 24, "Task-%u", t->id);
+  }
+  t->fn = fn;
+  t->args = args;
+  t->sleep_timer = (wa_timer){.index = -1, .kind = TIMER_SLEEP, .task = t};
+  wa__ready_push(H_STEP, t, NULL);
+  return t;
+}
+
+void wa_task_retain(wa_task *t) { t->refs++; }
+
+static void task_free(wa_task *t) {
+  if (t->state == TASK_FAILED && !t->retrieved) {
+    char text[700];
+    int n = snprintf(text, sizeof text,
+                     "Task exception was never retrieved: %s: %s: %s",
+                     t->name, t->outcome->type, t->outcome->message);
+    wa_host_report(text, n < (int)sizeof text ? n : (int)sizeof text - 1);
+  }
+  free(t->name);
+  wa_args_free(t->args);
+  free((char *)t->result.string);
+  wa__error_unref(t->outcome);
+  wa__error_unref(t->err);
+  wa__error_unref(t->resume_exc);
+  free(t->cancel_msg);
+  free(t);
+}
+
+void wa_task_release(wa_task *t) {
+  if (t && --t->refs == 0) task_free(t);
+}
+
+wa_task *wa_task_current(void) { return wa__current; }
+unsigned wa_task_id(const wa_task *t) { return t->id; }
+const char *wa_task_name(const wa_task *t) { return t->name; }
+bool wa_task_done(const wa_task *t) { return t->state != TASK_PENDING; }
+bool wa_task_cancelled(const wa_task *t) { return t->state == TASK_CANCELLED; }
+
+wa_error *wa__cancelled_error(const char *msg) {
+  return wa__error_new("CancelledError", msg);
+}
+
+/* Records the outcome and queues the done callbacks, in order. */
+void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome) {
+  t->state = state;
+  t->outcome = outcome;
+  wa__error_unref(t->err);
+  t->err = NULL;
+  for (wa_callback *cb = t->callbacks, *next; cb; cb = next) {
+    next = cb->next;
+    wa_task_retain(t);
+    wa__ready_push(H_DONE_CB, t, cb);
+  }
+  t->callbacks = t->callbacks_tail = NULL;
+}
+
+/* The coroutine returned rc: decide how the task ends (Task.__step's
+   except clauses). Runs on the task's own fiber. */
+static void finish_from_return(wa_task *t, int rc) {
+  if (rc >= 0) {
+    if (t->must_cancel) { /* cancelled itself, then returned: cancelled */
+      t->must_cancel = false;
+      wa__task_finish(t, TASK_CANCELLED, wa__cancelled_error(t->cancel_msg));
+    } else {
+      wa__task_finish(t, TASK_DONE, NULL);
+    }
+    return;
+  }
+  wa_error *e = t->err;
+  t->err = NULL;
+  if (!e) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "coroutine of %s returned %d without setting an error", t->name, rc);
+    e = wa__error_new("RuntimeError", msg);
+  }
+  wa__task_finish(t, wa__error_is_cancel(e) ? TASK_CANCELLED : TASK_FAILED, e);
+}
+
+/* A fiber's entry must never return: a finished task swaps back to the
+   scheduler, which returns the slab to the pool. */
+static void fiber_main(void *arg) {
+  wa_task *t = arg;
+  finish_from_return(t, t->fn(t, t->args));
+  wa__fiber_leave(t->slab);
+}
+
+/* Runs the task until it suspends or ends. */
+static void run_on_fiber(wa_task *t) {
+  char why[200];
+  wa__current = t;
+  wa__fiber_enter(t->slab);
+  wa__current = NULL;
+  if (wa__fiber_overflowed(t->slab, why, sizeof why))
+    wa__task_finish(t, TASK_FAILED, wa__error_new("StackOverflowError", why));
+  if (t->state == TASK_PENDING) return;
+  wa__fiber_release(t->slab);
+  t->slab = NULL;
+  wa_task_release(t); /* the runtime's reference */
+}
+
+void wa__task_step(wa_task *t, wa_error *exc) {
+  if (t->state != TASK_PENDING) {
+    wa__error_unref(exc);
+    return;
+  }
+  if (t->must_cancel) {
+    if (!wa__error_is_cancel(exc)) {
+      wa__error_unref(exc);
+      exc = wa__cancelled_error(t->cancel_msg);
+    }
+    t->must_cancel = false;
+  }
+  t->wait = WAIT_NONE;
+  wa_task_release(t->awaiting);
+  t->awaiting = NULL;
+  if (t->slab) {
+    t->resume_exc = exc;
+  } else if (exc) { /* thrown in before the first step: the body never runs */
+    wa__task_finish(t, wa__error_is_cancel(exc) ? TASK_CANCELLED : TASK_FAILED, exc);
+    wa_task_release(t);
+    return;
+  } else if (!(t->slab = wa__fiber_acquire(t, fiber_main))) {
+    wa__task_finish(t, TASK_FAILED,
+                    wa__error_new("MemoryError", "no memory for the task's stack"));
+    wa_task_release(t);
+    return;
+  }
+  run_on_fiber(t);
+}
+
+int wa__task_suspend(wa_task *t) {
+  wa__fiber_leave(t->slab);
+  /* Resumed by wa__task_step. */
+  wa_error *exc = t->resume_exc;
+  t->resume_exc = NULL;
+  return exc ? wa__error_set(exc) : WA_OK;
+}
+
+/* ---- done callbacks ---------------------------------------------------- */
+
+static void add_callback(wa_task *t, wa_callback *cb) {
+  if (t->state != TASK_PENDING) { /* already done: queued now, not inline */
+    wa_task_retain(t);
+    wa__ready_push(H_DONE_CB, t, cb);
+    return;
+  }
+  if (t->callbacks_tail)
+    t->callbacks_tail->next = cb;
+  else
+    t->callbacks = cb;
+  t->callbacks_tail = cb;
+}
+
+int wa_task_add_done_callback(wa_task *t, wa_done_fn fn, void *arg) {
+  if (!t || !fn) return wa_raise("TypeError", "add_done_callback: NULL task or function"), WA_EINVAL;
+  wa_callback *cb = calloc(1, sizeof *cb);
+  *cb = (wa_callback){.kind = CB_C, .fn = fn, .arg = arg};
+  add_callback(t, cb);
+  return WA_OK;
+}
+
+void wa__task_add_host_callback(wa_task *t, int host_id) {
+  wa_callback *cb = calloc(1, sizeof *cb);
+  *cb = (wa_callback){.kind = CB_HOST, .host_id = host_id};
+  add_callback(t, cb);
+}
+
+void wa__task_add_waiter(wa_task *t, wa_task *waiter) {
+  wa_callback *cb = calloc(1, sizeof *cb);
+  *cb = (wa_callback){.kind = CB_WAKEUP, .waiter = waiter};
+  add_callback(t, cb);
+}
+
+/* Removes every callback `match` accepts; returns how many. */
+static int remove_callbacks(wa_task *t, bool (*match)(const wa_callback *, const void *),
+                            const void *key) {
+  int removed = 0;
+  wa_callback **link = &t->callbacks, *last = NULL;
+  while (*link) {
+    wa_callback *cb = *link;
+    if (match(cb, key)) {
+      *link = cb->next;
+      free(cb);
+      removed++;
+    } else {
+      last = cb;
+      link = &cb->next;
+    }
+  }
+  t->callbacks_tail = last;
+  return removed;
+}
+
+typedef struct { wa_done_fn fn; void *arg; } c_key;
+
+static bool match_c(const wa_callback *cb, const void *key) {
+  const c_key *k = key;
+  return cb->kind == CB_C && cb->fn == k->fn && cb->arg == k->arg;
+}
+
+static bool match_host(const wa_callback *cb, const void *key) {
+  return cb->kind == CB_HOST && cb->host_id == *(const int *)key;
+}
+
+int wa_task_remove_done_callback(wa_task *t, wa_done_fn fn, void *arg) {
+  c_key key = {fn, arg};
+  return remove_callbacks(t, match_c, &key);
+}
+
+int wa__task_remove_host_callback(wa_task *t, int host_id) {
+  return remove_callbacks(t, match_host, &host_id);
+}
+
+/* Task.__wakeup: the awaited task ended; resume the waiter with its
+   outcome. */
+static void wakeup(wa_task *waiter, wa_task *awaited) {
+  awaited->retrieved = true;
+  wa__task_step(waiter, awaited->state == TASK_DONE ? NULL : wa__error_ref(awaited->outcome));
+}
+
+void wa__task_run_callback(wa_task *t, wa_callback *cb) {
+  switch (cb->kind) {
+  case CB_WAKEUP:
+    wakeup(cb->waiter, t);
+    break;
+  case CB_C:
+    cb->fn(t, cb->arg);
+    break;
+  case CB_HOST:
+    wa__loop_note_host_call();
+    wa_host_callback(cb->host_id, t);
+    break;
+  }
+  free(cb);
+  wa_task_release(t);
+}
+
+/* ---- awaiting and outcomes --------------------------------------------- */
+
+/* Passes t's outcome to the caller: WA_OK, or t's error in the indicator. */
+static int outcome_code(const wa_task *t) {
+  ((wa_task *)t)->retrieved = true;
+  return t->state == TASK_DONE ? WA_OK : wa__error_set(wa__error_ref(t->outcome));
+}
+
+int wa_task_join(wa_task *t) {
+  wa_task *self = wa__current;
+  if (!t) return wa_raise("TypeError", "wa_task_join: the task is NULL"), WA_EINVAL;
+  if (!self) return wa_raise("RuntimeError", "wa_task_join called outside a task"), WA_ESTATE;
+  if (t == self) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "Task cannot await on itself: %s", self->name);
+    wa__ready_push(H_STEP, self, wa__error_new("RuntimeError", msg));
+    return wa__task_suspend(self);
+  }
+  if (t->state == TASK_PENDING) {
+    wa__task_add_waiter(t, self);
+    self->wait = WAIT_TASK;
+    wa_task_retain(t);
+    self->awaiting = t;
+    wa__cancel_forward_pending(self);
+    int rc = wa__task_suspend(self);
+    if (rc < 0 || t->state == TASK_PENDING) return rc;
+  }
+  return outcome_code(t);
+}
+
+int wa_task_result(const wa_task *t, wa_value *out) {
+  if (t->state == TASK_PENDING)
+    return wa_raise("InvalidStateError", "Result is not set."), WA_ESTATE;
+  int rc = outcome_code(t);
+  if (rc == WA_OK && out) *out = t->result;
+  return rc;
+}
+
+int wa_task_exception(const wa_task *t, const wa_error **out) {
+  if (t->state == TASK_PENDING)
+    return wa_raise("InvalidStateError", "Exception is not set."), WA_ESTATE;
+  if (t->state == TASK_CANCELLED) return outcome_code(t);
+  ((wa_task *)t)->retrieved = true;
+  if (out) *out = t->outcome;
+  return WA_OK;
+}
+
+static int set_result(wa_task *self, wa_value v) {
+  if (!self) return wa_raise("RuntimeError", "no task to return from"), WA_ESTATE;
+  free((char *)self->result.string);
+  self->result = v;
+  return WA_OK;
+}
+
+int wa_return_number(wa_task *self, double value) {
+  return set_result(self, (wa_value){.kind = WA_NUMBER, .number = value});
+}
+
+int wa_return_string(wa_task *self, const char *value) {
+  return set_result(self, (wa_value){.kind = WA_STRING, .string = strdup(value ? value : "")});
+}
+
+/* The running task's fiber died under it (its C stack overflowed and the
+   host threw out of it): fail the task, keep the slab, carry on. */
+void wa__task_abandon(const char *why) {
+  wa_task *t = wa__current;
+  wa__current = NULL;
+  if (!t) return;
+  wa__task_finish(t, TASK_FAILED, wa__error_new("StackOverflowError", why));
+  wa__fiber_release(t->slab);
+  t->slab = NULL;
+  wa_task_release(t);
+}

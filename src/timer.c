@@ -1,0 +1,78 @@
+/*
+ * timer.c: the timer heap. A binary min-heap ordered by (deadline,
+ * sequence number): CPython's heap is not stable, ours is, so timers with
+ * equal deadlines (common when browsers round the clock) fire in the order
+ * they were set. Each timer knows its index, so stopping one is O(log n).
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+static wa_timer **heap;
+static int count, cap;
+static uint64_t next_seq;
+
+static bool before(const wa_timer *a, const wa_timer *b) {
+  return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+static void place(wa_timer *t, int i) {
+  heap[i] = t;
+  t->index = i;
+}
+
+static void sift_up(int i) {
+  wa_timer *t = heap[i];
+  while (i > 0) {
+    int parent = (i - 1) / 2;
+    if (!before(t, heap[parent])) break;
+    place(heap[parent], i);
+    i = parent;
+  }
+  place(t, i);
+}
+
+static void sift_down(int i) {
+  wa_timer *t = heap[i];
+  for (;;) {
+    int child = 2 * i + 1;
+    if (child >= count) break;
+    if (child + 1 < count && before(heap[child + 1], heap[child])) child++;
+    if (!before(heap[child], t)) break;
+    place(heap[child], i);
+    i = child;
+  }
+  place(t, i);
+}
+
+void wa__timer_start(wa_timer *t, double when) {
+  if (count == cap) {
+    cap = cap ? cap * 2 : 64;
+    heap = realloc(heap, cap * sizeof *heap);
+  }
+  t->when = when;
+  t->seq = next_seq++;
+  place(t, count++);
+  sift_up(t->index);
+}
+
+void wa__timer_stop(wa_timer *t) {
+  int i = t->index;
+  if (i < 0) return;
+  t->index = -1;
+  wa_timer *last = heap[--count];
+  if (i == count) return;
+  place(last, i);
+  sift_down(i);
+  sift_up(last->index);
+}
+
+wa_timer *wa__timer_peek(void) { return count ? heap[0] : NULL; }
+
+wa_timer *wa__timer_pop(void) {
+  wa_timer *t = wa__timer_peek();
+  if (t) wa__timer_stop(t);
+  return t;
+}
+
+int wa__timer_count(void) { return count; }

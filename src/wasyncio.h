@@ -1,0 +1,164 @@
+/*
+ * wasyncio.h: the whole C contract of the runtime.
+ *
+ * C coroutines run as tasks on one scheduler, with the semantics of
+ * CPython 3.13's asyncio. A task is a fiber: its own C stack and Asyncify
+ * buffer. It runs until it calls a suspending function (wa_sleep,
+ * wa_task_join), which hands control back to the scheduler; the scheduler
+ * maps every sleep onto one host timer, so the page or Node stays free.
+ *
+ * Errors work like CPython's C API: each task has an error indicator. A
+ * failing call sets it and returns a negative code; a coroutine that
+ * returns a negative code fails with the error in its indicator. Catching
+ * an error is reading it and calling wa_error_clear().
+ *
+ * Times are milliseconds, as doubles, everywhere.
+ */
+#ifndef WASYNCIO_H
+#define WASYNCIO_H
+
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Return codes ------------------------------------------------------ */
+
+enum {
+  WA_OK = 0,
+  WA_ERROR = -1,      /* failed: the error indicator holds why */
+  WA_ECANCELLED = -2, /* failed with a CancelledError in the indicator */
+  WA_EINVAL = -3,     /* bad argument (ValueError or TypeError set) */
+  WA_ESTATE = -4,     /* wrong state for the call (InvalidStateError or
+                         RuntimeError set) */
+};
+
+typedef struct wa_task wa_task;
+typedef struct wa_args wa_args;
+typedef struct wa_error wa_error;
+
+/* A coroutine: the body of a task. Return WA_OK after setting a result with
+   wa_return_number/wa_return_string (or none), or a negative code with the
+   error indicator set (usually by passing on what a failed call returned). */
+typedef int (*wa_coro_fn)(wa_task *self, const wa_args *args);
+
+/* ---- Errors (the current task's error indicator) ----------------------- */
+
+/* Sets the indicator to a new error of type `type` (e.g. "ValueError") and
+   returns WA_ERROR, or WA_ECANCELLED when type is "CancelledError". */
+int wa_raise(const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The error in the indicator, or NULL. Borrowed: valid until cleared. */
+const wa_error *wa_error_current(void);
+/* True when the indicator holds an error of exactly this type. */
+bool wa_error_matches(const char *type);
+/* Clears the indicator: the error is caught. */
+void wa_error_clear(void);
+/* The code to return to pass the indicator's error on (re-raise). */
+int wa_reraise(void);
+
+const char *wa_error_type(const wa_error *e);
+const char *wa_error_message(const wa_error *e);
+
+/* ---- Tasks -------------------------------------------------------------- */
+
+/* Creates a task running fn(task, args) and queues its first step; it does
+   not run now. Takes ownership of args (may be NULL). name may be NULL
+   ("Task-<id>"). Returns a new reference, to be given back with
+   wa_task_release; the runtime holds its own until the task is done, so a
+   task nobody keeps still runs to the end. */
+wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name);
+void wa_task_retain(wa_task *t);
+void wa_task_release(wa_task *t);
+
+/* The running task, or NULL outside any task. */
+wa_task *wa_task_current(void);
+unsigned wa_task_id(const wa_task *t);
+const char *wa_task_name(const wa_task *t);
+
+/* Awaits t. WA_OK when t returned (read its result with wa_task_result);
+   otherwise t's error is copied into the caller's indicator. Does not
+   suspend when t is already done. A cancel of the caller is forwarded to t. */
+int wa_task_join(wa_task *t);
+
+bool wa_task_done(const wa_task *t);
+bool wa_task_cancelled(const wa_task *t);
+
+/* Requests cancellation: delivered at the task's next suspension as a
+   CancelledError carrying msg (may be NULL). Returns false on a done task. */
+bool wa_task_cancel(wa_task *t, const char *msg);
+/* How many cancel requests are outstanding. */
+int wa_task_cancelling(const wa_task *t);
+/* Decrements that count (never below 0) and returns it; at 0 a request not
+   yet delivered is dropped. */
+int wa_task_uncancel(wa_task *t);
+
+typedef enum { WA_NONE, WA_NUMBER, WA_STRING } wa_kind;
+typedef struct {
+  wa_kind kind;
+  double number;
+  const char *string; /* owned by the task */
+} wa_value;
+
+/* Sets *out to t's result and returns WA_OK; if t is pending, failed or
+   cancelled, sets the indicator (InvalidStateError, t's error,
+   CancelledError) and returns a negative code. */
+int wa_task_result(const wa_task *t, wa_value *out);
+/* Sets *out to t's error (NULL when it returned) and returns WA_OK; pending
+   or cancelled: as wa_task_result. */
+int wa_task_exception(const wa_task *t, const wa_error **out);
+
+/* Set the running task's result; both return WA_OK. */
+int wa_return_number(wa_task *self, double value);
+int wa_return_string(wa_task *self, const char *value);
+
+/* Done callbacks run after t ends, one per loop step, in registration
+   order, never inline; one added to a done task is queued at once. */
+typedef void (*wa_done_fn)(wa_task *t, void *arg);
+int wa_task_add_done_callback(wa_task *t, wa_done_fn fn, void *arg);
+/* Removes every (fn, arg) registration; returns how many. */
+int wa_task_remove_done_callback(wa_task *t, wa_done_fn fn, void *arg);
+
+/* ---- Time --------------------------------------------------------------- */
+
+/* Suspends the running task for ms (<= 0: exactly one loop iteration).
+   WA_OK, WA_ECANCELLED when cancelled, WA_EINVAL for NaN, WA_ESTATE
+   outside a task. */
+int wa_sleep(double ms);
+/* The loop's monotonic clock; starts at 0 when the runtime starts. */
+double wa_time(void);
+
+/* ---- Arguments ---------------------------------------------------------- */
+
+/* Named numbers and strings, as JavaScript passes them ({param: 7}). */
+wa_args *wa_args_new(void);
+void wa_args_free(wa_args *a);
+int wa_args_set_number(wa_args *a, const char *key, double value);
+int wa_args_set_string(wa_args *a, const char *key, const char *value);
+bool wa_args_has(const wa_args *a, const char *key);
+/* NaN / NULL when missing or of the other kind. */
+double wa_arg_number(const wa_args *a, const char *key);
+const char *wa_arg_string(const wa_args *a, const char *key);
+
+/* ---- Output and registration -------------------------------------------- */
+
+/* Prints one line through the host's print function. */
+void wa_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Makes fn callable by name from JavaScript. params declares the arguments,
+   e.g. "param:number, label:string"; JavaScript checks calls against it. */
+int wa_register(const char *name, wa_coro_fn fn, const char *params);
+
+/* Registers a coroutine when the module starts; put it after the function:
+     static int some_coro(wa_task *self, const wa_args *args) { ... }
+     WA_EXPORT_COROUTINE(some_coro, "param:number");                        */
+#define WA_EXPORT_COROUTINE(fn, params)                                     \
+  __attribute__((constructor)) static void wa_register_##fn(void) {       \
+    wa_register(#fn, fn, params);                                          \
+  }
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WASYNCIO_H */
