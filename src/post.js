@@ -35,8 +35,11 @@ Module['waPump'] = function (budget) {
     Asyncify.state = Asyncify.State.Normal;
     Asyncify.currData = null;
     Asyncify.exportCallStack = [];
+    // Back to the main stack, with both sets of limits (emscripten's, and
+    // the ones STACK_OVERFLOW_CHECK=2's checks compare against).
     var main = _wa_fiber_main() >> 2;
     _emscripten_stack_set_limits(HEAPU32[main], HEAPU32[main + 1]);
+    ___set_stack_limits(HEAPU32[main], HEAPU32[main + 1]);
     stackRestore(sp);
     _wa_loop_recover();
   }

@@ -1,1 +1,312 @@
+/*
+ * probes.c: C coroutines the tests drive (built into wasyncio_test only).
+ * Each prints what it sees, so a test can compare the lines with what
+ * CPython's asyncio prints for the same program.
+ */
+#include <emscripten.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "wasyncio.h"
+
+/* Prints "<label>: ok" or "<label>: <Type>: <message>" for a call's code. */
+static void report(const char *label, int rc) {
+  const wa_error *e = wa_error_current();
+  if (rc >= 0)
+    wa_print("%s: ok", label);
+  else
+    wa_print("%s: %s: %s", label, e ? wa_error_type(e) : "?", e ? wa_error_message(e) : "?");
+}
+
+static const char *or(const char *s, const char *dflt) { return s ? s : dflt; }
+
+/* Busy-waits: a step that takes real time without yielding. */
+static void busy(double ms) {
+  double end = emscripten_get_now() + ms;
+  while (emscripten_get_now() < end) {
+  }
+}
+
+/* The workhorse: "start", sleep ms (none when ms < 0), "end", return result
+   (default: ms). on_cancel: "reraise" (default), "return" (42), "fail". */
+static int worker(wa_task *self, const wa_args *args) {
+  const char *label = or(wa_arg_string(args, "label"), wa_task_name(self));
+  const char *on_cancel = or(wa_arg_string(args, "on_cancel"), "reraise");
+  double ms = wa_arg_number(args, "ms");
+  wa_print("start %s", label);
+  int rc = ms < 0 ? WA_OK : wa_sleep(ms);
+  if (rc == WA_ECANCELLED) {
+    wa_print("cancelled %s: %s", label, wa_error_message(wa_error_current()));
+    if (strcmp(on_cancel, "return") == 0) {
+      wa_error_clear();
+      return wa_return_number(self, 42);
+    }
+    if (strcmp(on_cancel, "fail") == 0) return wa_raise("ValueError", "failed in cleanup");
+    return rc;
+  }
+  if (rc < 0) {
+    report(label, rc);
+    return rc;
+  }
+  wa_print("end %s", label);
+  return wa_return_number(self, wa_args_has(args, "result") ? wa_arg_number(args, "result") : ms);
+}
+WA_EXPORT_COROUTINE(worker, "ms:number, label?:string, result?:number, on_cancel?:string")
+
+/* Sleeps ms (none when < 0), then fails with type(message). */
+static int fail(wa_task *self, const wa_args *args) {
+  double ms = wa_arg_number(args, "ms");
+  if (ms >= 0) {
+    int rc = wa_sleep(ms);
+    if (rc < 0) return rc;
+  }
+  return wa_raise(wa_arg_string(args, "type"), "%s", wa_arg_string(args, "message"));
+}
+WA_EXPORT_COROUTINE(fail, "ms:number, type:string, message:string")
+
+/* Returns a string result without suspending. */
+static int greet(wa_task *self, const wa_args *args) {
+  char text[128];
+  snprintf(text, sizeof text, "hello, %s", wa_arg_string(args, "who"));
+  return wa_return_string(self, text);
+}
+WA_EXPORT_COROUTINE(greet, "who:string")
+
+/* label0, label1, ... with sleep(0) between; busy_ms of real work each. */
+static int ticker(wa_task *self, const wa_args *args) {
+  const char *label = wa_arg_string(args, "label");
+  double busy_ms = wa_args_has(args, "busy_ms") ? wa_arg_number(args, "busy_ms") : 0;
+  double delay = wa_args_has(args, "delay") ? wa_arg_number(args, "delay") : 0;
+  for (int i = 0; i < (int)wa_arg_number(args, "n"); i++) {
+    wa_print("%s%d", label, i);
+    busy(busy_ms);
+    int rc = wa_sleep(delay);
+    if (rc < 0) return rc;
+  }
+  return WA_OK;
+}
+WA_EXPORT_COROUTINE(ticker, "label:string, n:number, busy_ms?:number, delay?:number")
+
+/* Prints the loop time at each wake-up: a sleep of ms, repeated n times. */
+static int clock_probe(wa_task *self, const wa_args *args) {
+  for (int i = 0; i < (int)wa_arg_number(args, "n"); i++) {
+    int rc = wa_sleep(wa_arg_number(args, "ms"));
+    if (rc < 0) return rc;
+    wa_print("t=%.0f", wa_time());
+  }
+  return WA_OK;
+}
+WA_EXPORT_COROUTINE(clock_probe, "ms:number, n:number")
+
+static wa_args *worker_args(const char *label, double ms, const char *on_cancel) {
+  wa_args *a = wa_args_new();
+  wa_args_set_string(a, "label", label);
+  wa_args_set_number(a, "ms", ms);
+  if (on_cancel) wa_args_set_string(a, "on_cancel", on_cancel);
+  return a;
+}
+
+/* L1: creating tasks does not run them. */
+static int l1_basics(wa_task *self, const wa_args *args) {
+  wa_task *a = wa_task_spawn(worker, worker_args("A", 0, NULL), NULL);
+  wa_task *b = wa_task_spawn(worker, worker_args("B", 0, NULL), NULL);
+  wa_print("after-create");
+  int rc = wa_sleep(0);
+  wa_print("main-resumed");
+  if (rc == WA_OK) rc = wa_task_join(a);
+  if (rc == WA_OK) rc = wa_task_join(b);
+  wa_task_release(a);
+  wa_task_release(b);
+  return rc;
+}
+WA_EXPORT_COROUTINE(l1_basics, "")
+
+static void say(wa_task *t, void *arg) { wa_print("callback %s (%s)", (const char *)arg, wa_task_name(t)); }
+
+static wa_task *shared_child;
+
+static int awaiter(wa_task *self, const wa_args *args) {
+  int rc = wa_task_join(shared_child);
+  wa_print("awaiter resumed");
+  return rc;
+}
+
+/* L2, L4: callbacks run later, in registration order, shared with
+   awaiters; removal removes every copy; one added when done is queued. */
+static int callback_order(wa_task *self, const wa_args *args) {
+  wa_task *child = shared_child = wa_task_spawn(worker, worker_args("child", 0, NULL), NULL);
+  wa_task_add_done_callback(child, say, "one");
+  wa_task *w = wa_task_spawn(awaiter, NULL, "awaiter");
+  wa_sleep(0); /* the awaiter registers now, between "one" and "two" */
+  wa_task_add_done_callback(child, say, "two");
+  wa_task_add_done_callback(child, say, "gone");
+  wa_task_add_done_callback(child, say, "gone");
+  wa_print("removed %d", wa_task_remove_done_callback(child, say, "gone"));
+  int rc = wa_task_join(child);
+  wa_print("joined child");
+  wa_task_add_done_callback(child, say, "late");
+  wa_print("added late");
+  if (rc == WA_OK) rc = wa_task_join(w);
+  wa_sleep(0);
+  wa_print("removed after done %d", wa_task_remove_done_callback(child, say, "two"));
+  wa_task_release(child);
+  wa_task_release(w);
+  return rc;
+}
+WA_EXPORT_COROUTINE(callback_order, "")
+
+/* L5: awaiting a finished task does not suspend. */
+static int await_done(wa_task *self, const wa_args *args) {
+  wa_task *child = wa_task_spawn(worker, worker_args("child", -1, NULL), NULL);
+  wa_sleep(0);
+  wa_task *other = wa_task_spawn(worker, worker_args("other", -1, NULL), NULL);
+  report("join finished child", wa_task_join(child));
+  wa_print("after join");
+  int rc = wa_task_join(other);
+  wa_task_release(child);
+  wa_task_release(other);
+  return rc;
+}
+WA_EXPORT_COROUTINE(await_done, "")
+
+/* L6: a task that awaits itself gets an error. */
+static int await_self(wa_task *self, const wa_args *args) {
+  int rc = wa_task_join(self);
+  report("join self", rc);
+  return rc;
+}
+WA_EXPORT_COROUTINE(await_self, "")
+
+/* L6 through the C API: result and exception in each state. */
+static int outcomes(wa_task *self, const wa_args *args) {
+  wa_task *ok = wa_task_spawn(worker, worker_args("ok", 5, NULL), NULL);
+  wa_args *fa = wa_args_new();
+  wa_args_set_number(fa, "ms", 5);
+  wa_args_set_string(fa, "type", "KeyError");
+  wa_args_set_string(fa, "message", "k");
+  wa_task *bad = wa_task_spawn(fail, fa, NULL);
+  wa_task *gone = wa_task_spawn(worker, worker_args("gone", 5, NULL), NULL);
+  wa_value v;
+  const wa_error *e;
+  report("pending result", wa_task_result(ok, &v));
+  report("pending exception", wa_task_exception(ok, &e));
+  wa_task_cancel(gone, "bye");
+  wa_sleep(10);
+  wa_error_clear();
+  report("done result", wa_task_result(ok, &v));
+  wa_print("value %.0f", v.number);
+  report("done exception", wa_task_exception(ok, &e));
+  wa_print("exception is %s", e ? "set" : "NULL");
+  report("failed result", wa_task_result(bad, &v));
+  report("failed exception", wa_task_exception(bad, &e));
+  wa_print("exception %s: %s", wa_error_type(e), wa_error_message(e));
+  report("cancelled result", wa_task_result(gone, &v));
+  report("cancelled exception", wa_task_exception(gone, &e));
+  wa_print("cancel done task: %d", wa_task_cancel(ok, NULL));
+  wa_error_clear();
+  wa_task_release(ok);
+  wa_task_release(bad);
+  wa_task_release(gone);
+  return WA_OK;
+}
+WA_EXPORT_COROUTINE(outcomes, "")
+
+/* C1: a task that cancels itself keeps running until its next suspension. */
+static int cancel_self(wa_task *self, const wa_args *args) {
+  wa_print("cancel self: %d", wa_task_cancel(self, "self"));
+  wa_print("still running, cancelling=%d", wa_task_cancelling(self));
+  int rc = wa_sleep(wa_arg_number(args, "ms"));
+  report("sleep", rc);
+  return rc;
+}
+WA_EXPORT_COROUTINE(cancel_self, "ms:number")
+
+/* C5: cancels itself, then returns without suspending. */
+static int cancel_at_end(wa_task *self, const wa_args *args) {
+  wa_task_cancel(self, "at end");
+  return wa_return_number(self, 42);
+}
+WA_EXPORT_COROUTINE(cancel_at_end, "")
+
+/* C7: awaits a worker it spawns; reports what the join gave. */
+static int outer(wa_task *self, const wa_args *args) {
+  wa_task *inner = wa_task_spawn(
+      worker, worker_args("inner", wa_arg_number(args, "ms"), wa_arg_string(args, "inner_on_cancel")), "inner");
+  int rc = wa_task_join(inner);
+  report("outer join", rc);
+  if (rc == WA_OK) {
+    wa_value v;
+    wa_task_result(inner, &v);
+    wa_print("outer got %.0f, inner cancelling=%d", v.number, wa_task_cancelling(inner));
+    rc = wa_return_number(self, v.number);
+  } else {
+    wa_print("inner cancelled=%d cancelling=%d", wa_task_cancelled(inner), wa_task_cancelling(inner));
+  }
+  wa_task_release(inner);
+  return rc;
+}
+WA_EXPORT_COROUTINE(outer, "ms:number, inner_on_cancel?:string")
+
+/* Spawns n workers and keeps no reference to any. */
+static int fire_and_forget(wa_task *self, const wa_args *args) {
+  int n = (int)wa_arg_number(args, "n");
+  for (int i = 0; i < n; i++) {
+    char label[16];
+    snprintf(label, sizeof label, "ff%d", i);
+    wa_task_release(wa_task_spawn(worker, worker_args(label, 10 * (i + 1), NULL), NULL));
+  }
+  return WA_OK;
+}
+WA_EXPORT_COROUTINE(fire_and_forget, "n:number")
+
+/* Misuse of the C API: each call fails with a clear error and a code. */
+static int bad_calls(wa_task *self, const wa_args *args) {
+  report("sleep NaN", wa_sleep(0.0 / 0.0));
+  wa_print("code %d", wa_sleep(0.0 / 0.0));
+  report("join NULL", wa_task_join(NULL));
+  wa_print("code %d", wa_task_join(NULL));
+  wa_print("spawn NULL: %s", wa_task_spawn(NULL, NULL, NULL) ? "task" : "NULL");
+  report("after spawn NULL", -1);
+  wa_error_clear();
+  report("sleep -5 after errors", wa_sleep(-5));
+  return WA_OK;
+}
+WA_EXPORT_COROUTINE(bad_calls, "")
+
+/* A coroutine that fails without saying why. */
+static int silent_failure(wa_task *self, const wa_args *args) { return WA_ERROR; }
+WA_EXPORT_COROUTINE(silent_failure, "")
+
+/* Recursion using 256 bytes of C stack per level, no suspension. Each
+   level hands its buffer down, so the compiler cannot turn it into a loop. */
+static int deep_stack_level(int n, volatile char *parent) {
+  volatile char buf[256];
+  buf[0] = parent ? (char)(parent[0] + 1) : 0;
+  if (n == 0) return buf[0];
+  return deep_stack_level(n - 1, buf);
+}
+
+static int deep_stack(wa_task *self, const wa_args *args) {
+  int r = deep_stack_level((int)wa_arg_number(args, "depth"), NULL);
+  wa_print("deep_stack returned %d", r);
+  return wa_return_number(self, r);
+}
+WA_EXPORT_COROUTINE(deep_stack, "depth:number")
+
+/* Recursion with little C stack but many live wasm locals, suspending at
+   the bottom: the Asyncify buffer takes every frame. */
+static int deep_suspend_rc;
+
+static int deep_suspend_level(int n, int a, int b, int c, int d) {
+  if (n == 0) return deep_suspend_rc = wa_sleep(0), 0;
+  int e = a * 3 + b, f = b * 5 + c, g = c * 7 + d, h = d * 11 + a;
+  int r = deep_suspend_level(n - 1, e, f, g, h);
+  return r + e + f + g + h + a + b + c + d;
+}
+
+static int deep_suspend(wa_task *self, const wa_args *args) {
+  deep_suspend_level((int)wa_arg_number(args, "depth"), 1, 2, 3, 4);
+  wa_print("deep_suspend slept: %s", deep_suspend_rc == WA_OK ? "ok" : "failed");
+  return deep_suspend_rc;
+}
+WA_EXPORT_COROUTINE(deep_suspend, "depth:number")

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# npm test: installs what is missing, builds, runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh test
+exec node --test --test-reporter=spec tests/*.test.mjs
