@@ -54,3 +54,15 @@ EMSCRIPTEN_KEEPALIVE void wa_js_call_later(double ms, int host_id) {
   *timer = (wa_timer){.index = -1, .kind = TIMER_HOST, .host_id = host_id};
   wa__timer_start(timer, wa_time() + (ms > 0 ? ms : 0));
 }
+
+/* Counters for rt.stats(), in the order the JS layer names them. */
+EMSCRIPTEN_KEEPALIVE double wa_js_stat(int which) {
+  switch (which) {
+  case 0: return wa__tasks_alive;
+  case 1: return wa__fiber_slabs(false);
+  case 2: return wa__fiber_slabs(true);
+  case 3: return wa__loop_ready_count();
+  case 4: return wa__timer_count();
+  default: return -1;
+  }
+}

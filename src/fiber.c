@@ -24,6 +24,7 @@ static emscripten_fiber_t main_fiber;
 static char main_asyncify[16384];
 static unsigned stack_size = 16384, asyncify_size = 4096;
 static wa_slab *free_slabs;
+static int slabs_total, slabs_free; /* for wa_js_stats */
 static int overflow_bytes; /* written by the host (post.js) */
 
 void wa__fiber_configure(unsigned c_stack, unsigned asyncify) {
@@ -33,6 +34,7 @@ void wa__fiber_configure(unsigned c_stack, unsigned asyncify) {
     free_slabs = s->next_free;
     free(s->mem);
     free(s);
+    slabs_total--, slabs_free--;
   }
   stack_size = c_stack;
   asyncify_size = asyncify;
@@ -44,6 +46,7 @@ wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *)) {
   wa_slab *s = free_slabs;
   if (s) {
     free_slabs = s->next_free;
+    slabs_free--;
   } else {
     s = malloc(sizeof *s);
     s->mem = malloc(asyncify_size + stack_size);
@@ -51,6 +54,7 @@ wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *)) {
       free(s);
       return NULL;
     }
+    slabs_total++;
   }
   emscripten_fiber_init(&s->fiber, entry, t, s->mem + asyncify_size,
                         stack_size, s->mem, asyncify_size);
@@ -60,6 +64,7 @@ wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *)) {
 void wa__fiber_release(wa_slab *s) {
   s->next_free = free_slabs;
   free_slabs = s;
+  slabs_free++;
 }
 
 void wa__fiber_enter(wa_slab *s) { emscripten_fiber_swap(&main_fiber, &s->fiber); }
@@ -83,6 +88,7 @@ bool wa__fiber_overflowed(wa_slab *s, char *why, int len) {
 }
 
 unsigned wa__fiber_stack_size(void) { return stack_size; }
+int wa__fiber_slabs(bool idle_only) { return idle_only ? slabs_free : slabs_total; }
 
 EMSCRIPTEN_KEEPALIVE int *wa_fiber_overflow_slot(void) { return &overflow_bytes; }
 EMSCRIPTEN_KEEPALIVE emscripten_fiber_t *wa_fiber_main(void) { return &main_fiber; }

@@ -69,6 +69,7 @@ void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux);
 /* Set when an iteration called into JavaScript, so the host should run its
    microtasks before the next one. */
 void wa__loop_note_host_call(void);
+int wa__loop_ready_count(void);
 
 /* ---- task.c ------------------------------------------------------------- */
 
@@ -118,6 +119,7 @@ struct wa_task {
 };
 
 extern wa_task *wa__current;
+extern int wa__tasks_alive;
 
 void wa__task_step(wa_task *t, wa_error *exc);
 void wa__task_run_callback(wa_task *t, wa_callback *cb);
@@ -161,6 +163,8 @@ void wa__fiber_leave(wa_slab *s);
 /* Checks a slab that just swapped back; on overflow fills *why. */
 bool wa__fiber_overflowed(wa_slab *s, char *why, int len);
 unsigned wa__fiber_stack_size(void);
+/* Slabs allocated so far, or only those idle in the pool. */
+int wa__fiber_slabs(bool idle_only);
 
 /* ---- registry.c --------------------------------------------------------- */
 

@@ -134,7 +134,7 @@ EMSCRIPTEN_KEEPALIVE void wa_loop_init(int use_virtual_clock) {
   clock_origin = emscripten_get_now();
 }
 
-EMSCRIPTEN_KEEPALIVE int wa_loop_ready_count(void) { return ready.count; }
+int wa__loop_ready_count(void) { return ready.count; }
 
 /* The host threw out of a task whose C stack overflowed (post.js); the
    main context's saved state is gone, so the interrupted iteration ends

@@ -14,6 +14,7 @@
 #include "internal.h"
 
 wa_task *wa__current;
+int wa__tasks_alive; /* allocated and not yet freed */
 static unsigned next_id = 1;
 
 static void fiber_main(void *arg);
@@ -25,6 +26,7 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
     return NULL;
   }
   wa_task *t = calloc(1, sizeof *t);
+  wa__tasks_alive++;
   t->id = next_id++;
   t->refs = 2; /* the caller's, and the runtime's until it ends */
   if (name && *name) {
@@ -58,6 +60,7 @@ static void task_free(wa_task *t) {
   wa__error_unref(t->resume_exc);
   free(t->cancel_msg);
   free(t);
+  wa__tasks_alive--;
 }
 
 void wa_task_release(wa_task *t) {

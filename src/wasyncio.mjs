@@ -40,7 +40,13 @@ const defaultModule = {
 export async function createRuntime(options = {}) {
   const opts = checkOptions(options);
   const { factory, wasm } = opts.module;
-  const createModule = (await factory()).default;
+  let createModule;
+  try {
+    createModule = (await factory()).default;
+  } catch (error) {
+    if (opts.module !== defaultModule) throw error;
+    throw new Error('wasyncio: cannot load build/wasyncio.mjs; build it with `npm run build`', { cause: error });
+  }
   const host = {
     stackOverflow: new Error('wasyncio: a task overflowed its C stack'),
     print: () => {},
@@ -165,6 +171,13 @@ class Runtime {
   /** The loop's clock in ms: 0 when the runtime started. */
   time() {
     return this.#m._wa_time();
+  }
+
+  /** Counters: tasks alive (not yet freed), stack slabs allocated and idle
+   *  in the pool, handles ready to run, timers pending. */
+  stats() {
+    const stat = (i) => this.#m._wa_js_stat(i);
+    return { tasks: stat(0), slabs: stat(1), idleSlabs: stat(2), ready: stat(3), timers: stat(4) };
   }
 
   /** The parameters a coroutine declares: [{name, type, optional}]. */

@@ -259,6 +259,25 @@ static int fire_and_forget(wa_task *self, const wa_args *args) {
 }
 WA_EXPORT_COROUTINE(fire_and_forget, "n:number")
 
+static wa_args *fail_args(double ms, const char *message) {
+  wa_args *a = wa_args_new();
+  wa_args_set_number(a, "ms", ms);
+  wa_args_set_string(a, "type", "ValueError");
+  wa_args_set_string(a, "message", message);
+  return a;
+}
+
+/* One failing task nobody keeps (to be reported when freed), one awaited. */
+static int fire_and_forget_failure(wa_task *self, const wa_args *args) {
+  wa_task_release(wa_task_spawn(fail, fail_args(1, "nobody awaits me"), "doomed"));
+  wa_task *seen = wa_task_spawn(fail, fail_args(1, "awaited"), "seen");
+  int rc = wa_task_join(seen);
+  wa_task_release(seen);
+  wa_error_clear();
+  return rc == WA_ERROR ? WA_OK : wa_raise("AssertionError", "join gave %d", rc);
+}
+WA_EXPORT_COROUTINE(fire_and_forget_failure, "")
+
 /* Misuse of the C API: each call fails with a clear error and a code. */
 static int bad_calls(wa_task *self, const wa_args *args) {
   report("sleep NaN", wa_sleep(0.0 / 0.0));

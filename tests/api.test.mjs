@@ -1,0 +1,103 @@
+// The JS API's contract for bad input: clear errors naming what was wrong,
+// and a runtime that stays usable afterwards.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRuntime } from '../src/wasyncio.mjs';
+import { testRuntime, testModule, settle } from './helpers.mjs';
+
+test('createRuntime rejects bad options with the option named', async () => {
+  const cases = [
+    [{ clock: 'fast' }, TypeError, "createRuntime: clock must be 'real' or 'virtual', not the string \"fast\""],
+    [{ print: 'console' }, TypeError, 'createRuntime: print must be a function, not the string "console"'],
+    [{ onError: 1 }, TypeError, 'createRuntime: onError must be a function, not 1'],
+    [{ stackSize: 100 }, RangeError, 'createRuntime: stackSize must be a multiple of 16 between 4096 and 2^26, not 100'],
+    [{ asyncifySize: 1000.5 }, RangeError, 'createRuntime: asyncifySize must be a multiple of 16 between 512 and 2^26, not 1000.5'],
+    [{ module: {} }, TypeError, 'createRuntime: module must be {factory, wasm}'],
+    [null, TypeError, 'createRuntime: options must be an object'],
+  ];
+  for (const [options, type, message] of cases) {
+    await assert.rejects(createRuntime(options), (e) => e instanceof type && e.message === message, message);
+  }
+});
+
+test('an unknown coroutine is a TypeError listing what the module has', async () => {
+  const { rt } = await testRuntime();
+  assert.throws(() => rt.createTask('nope'), (e) => e instanceof TypeError &&
+    e.message.startsWith("createTask: unknown coroutine 'nope'; this module has: ") &&
+    e.message.includes('some_coro'));
+  assert.throws(() => rt.createTask(42), { name: 'TypeError', message: 'createTask: coroutine must be a name (string), not 42' });
+  await assert.rejects(rt.run('nope'), TypeError);
+  assert.equal(await rt.run('worker', { ms: 1 }), 1, 'still usable');
+});
+
+test('arguments are checked against the coroutine\'s declared parameters', async () => {
+  const { rt } = await testRuntime();
+  const cases = [
+    [{ param: '7' }, 'some_coro(): argument \'param\' must be a number, not the string "7"'],
+    [{}, "some_coro() missing required argument 'param' (number)"],
+    [{ param: 1, extra: 2 }, "some_coro() got an unexpected argument 'extra'"],
+    [[1], 'some_coro(): arguments must be a plain object, not object'],
+    [null, 'some_coro(): arguments must be a plain object, not null'],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(() => rt.createTask('some_coro', args), { name: 'TypeError', message });
+  }
+  assert.throws(() => rt.createTask('worker', { ms: 1, label: 5 }), {
+    name: 'TypeError', message: "worker(): argument 'label' must be a string, not 5",
+  });
+  assert.throws(() => rt.createTask('worker', { ms: 1 }, { name: 3 }), {
+    name: 'TypeError', message: 'createTask: name must be a string, not 3',
+  });
+  assert.equal(rt.stats().tasks, 0, 'no task was created by a bad call');
+  assert.equal(await rt.run('worker', { ms: 2, label: 'ok' }), 2, 'still usable');
+});
+
+test('optional parameters may be left out; strings cross into C intact', async () => {
+  const { rt, lines } = await testRuntime();
+  await rt.run('worker', { ms: 1, label: 'héllo wörld ✓' });
+  assert.deepEqual(lines, ['start héllo wörld ✓', 'end héllo wörld ✓']);
+  assert.equal(await rt.run('greet', { who: '世界' }), 'hello, 世界');
+});
+
+test('misuse of the C API gives error codes and errors, not crashes', async () => {
+  const { rt, lines } = await testRuntime();
+  await rt.run('bad_calls');
+  assert.deepEqual(lines, [
+    'sleep NaN: ValueError: Invalid delay: NaN (not a number)',
+    'code -3',
+    'join NULL: TypeError: wa_task_join: the task is NULL',
+    'code -3',
+    'spawn NULL: NULL',
+    'after spawn NULL: TypeError: wa_task_spawn: the coroutine is NULL',
+    'sleep -5 after errors: ok',
+  ]);
+});
+
+test('a print function that throws is reported; the task carries on', async () => {
+  const errors = [];
+  const rt = await createRuntime({
+    clock: 'virtual',
+    module: testModule,
+    print: () => {
+      throw new Error('no console');
+    },
+    onError: (message, error) => errors.push(`${message}: ${error.message}`),
+  });
+  assert.equal(await rt.run('worker', { ms: 1, result: 3 }), 3);
+  assert.deepEqual(errors, ['print failed: no console', 'print failed: no console']);
+});
+
+test('addDoneCallback wants a function', async () => {
+  const { rt } = await testRuntime();
+  const t = rt.createTask('worker', { ms: 1 });
+  assert.throws(() => t.addDoneCallback('later'), { name: 'TypeError', message: 'addDoneCallback: not a function: the string "later"' });
+  assert.equal(t.removeDoneCallback(() => {}), 0);
+  assert.equal((await settle(t)).value, 1);
+});
+
+test('createRuntime reports a wasm file it cannot load', async () => {
+  await assert.rejects(
+    createRuntime({ module: { factory: testModule.factory, wasm: new URL('./missing.wasm', import.meta.url) } }),
+    (e) => e.code === 'ENOENT',
+  );
+});

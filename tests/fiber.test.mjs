@@ -1,0 +1,68 @@
+// Fibers: stacks come from a pool, and an overflow fails only its own task.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testRuntime, settle } from './helpers.mjs';
+
+test('a C stack overflow fails that task with a StackOverflowError; the others go on', async () => {
+  const { rt, lines } = await testRuntime();
+  const bystander = rt.createTask('ticker', { label: 'b', n: 3 });
+  const r = await settle(rt.run('deep_stack', { depth: 200 })); // ~51 KB on a 16 KiB stack
+  assert.equal(r.error.name, 'StackOverflowError');
+  assert.equal(r.error.message, 'C stack overflowed (stack: 16384 bytes; raise stackSize)');
+  await bystander;
+  assert.deepEqual(lines, ['b0', 'b1', 'b2']);
+  assert.equal(await rt.run('deep_stack', { depth: 10 }), 10, 'the runtime is still usable');
+  assert.equal(await rt.run('deep_suspend', { depth: 10 }), undefined, 'fibers still switch');
+});
+
+test('a bigger stackSize lets the same recursion finish', async () => {
+  const { rt } = await testRuntime({ stackSize: 128 * 1024 });
+  // The probe counts levels in a signed char: 200 wraps to -56.
+  assert.equal(await rt.run('deep_stack', { depth: 200 }), -56);
+});
+
+test('an Asyncify buffer overflow at a suspension fails that task, not the module', async () => {
+  const { rt, lines } = await testRuntime();
+  const bystander = rt.createTask('ticker', { label: 'b', n: 3 });
+  const r = await settle(rt.run('deep_suspend', { depth: 200 }));
+  assert.equal(r.error.name, 'StackOverflowError');
+  assert.match(r.error.message, /^Asyncify buffer overflowed by \d+ bytes at a suspension \(buffer: 4096 bytes; raise asyncifySize\)$/);
+  await bystander;
+  assert.deepEqual(lines, ['b0', 'b1', 'b2']);
+  assert.equal(await rt.run('deep_suspend', { depth: 10 }), undefined, 'the runtime is still usable');
+});
+
+test('a bigger asyncifySize lets the same suspension through', async () => {
+  const { rt, lines } = await testRuntime({ asyncifySize: 64 * 1024 });
+  await rt.run('deep_suspend', { depth: 200 });
+  assert.deepEqual(lines, ['deep_suspend slept: ok']);
+});
+
+test('the tasks queued behind an overflowing one in its iteration still run', async () => {
+  const { rt, lines } = await testRuntime();
+  const victim = rt.createTask('deep_stack', { depth: 500 });
+  const next = rt.createTask('worker', { label: 'next', ms: -1 });
+  const [v, n] = await Promise.allSettled([victim, next]);
+  assert.equal(v.reason.name, 'StackOverflowError');
+  assert.equal(n.status, 'fulfilled');
+  assert.deepEqual(lines, ['start next', 'end next']);
+});
+
+test('stacks are pooled: 20k short tasks in rounds of 1000 reuse the same slabs', async () => {
+  const { rt } = await testRuntime();
+  for (let round = 0; round < 20; round++) {
+    const batch = Array.from({ length: 1000 }, (_, i) => rt.createTask('worker', { ms: i % 3, label: 'x' }));
+    await Promise.all(batch);
+  }
+  const stats = rt.stats();
+  assert.ok(stats.slabs <= 1000, `${stats.slabs} slabs for at most 1000 live tasks`);
+  assert.equal(stats.idleSlabs, stats.slabs, 'all back in the pool');
+  assert.equal(stats.ready, 0);
+  assert.equal(stats.timers, 0);
+});
+
+test('a task that never suspends holds a slab only while it runs', async () => {
+  const { rt } = await testRuntime();
+  await Promise.all(Array.from({ length: 500 }, () => rt.createTask('worker', { ms: -1 })));
+  assert.equal(rt.stats().slabs, 1);
+});
