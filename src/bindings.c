@@ -4,6 +4,7 @@
  * wa_loop_run enters fibers, and only from a host timer.
  */
 #include <emscripten.h>
+#include <emscripten/heap.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -63,6 +64,7 @@ EMSCRIPTEN_KEEPALIVE double wa_js_stat(int which) {
   case 2: return wa__fiber_slabs(true);
   case 3: return wa__loop_ready_count();
   case 4: return wa__timer_count();
+  case 5: return emscripten_get_heap_size();
   default: return -1;
   }
 }

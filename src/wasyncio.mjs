@@ -174,10 +174,12 @@ class Runtime {
   }
 
   /** Counters: tasks alive (not yet freed), stack slabs allocated and idle
-   *  in the pool, handles ready to run, timers pending. */
+   *  in the pool, handles ready to run, timers pending, wasm memory bytes. */
   stats() {
     const stat = (i) => this.#m._wa_js_stat(i);
-    return { tasks: stat(0), slabs: stat(1), idleSlabs: stat(2), ready: stat(3), timers: stat(4) };
+    return {
+      tasks: stat(0), slabs: stat(1), idleSlabs: stat(2), ready: stat(3), timers: stat(4), memory: stat(5),
+    };
   }
 
   /** The parameters a coroutine declares: [{name, type, optional}]. */

@@ -13,7 +13,7 @@ test('C1 cancel() only records a request: a task cancelling itself runs on to it
     const r = await settle(t);
     assert.ok(r.error instanceof CancelledError);
     assert.equal(r.error.message, 'self');
-    assert.deepEqual(lines, ['cancel self: 1', 'still running, cancelling=1', 'sleep: CancelledError: self']);
+    assert.deepEqual(lines, ['current is self: 1', 'cancel self: 1', 'still running, cancelling=1', 'sleep: CancelledError: self']);
     assert.equal(t.cancelled(), true);
   }
 });

@@ -1,1 +1,75 @@
+/*
+ * bench.c: coroutines for tests/bench/bench.mjs (built into wasyncio_test).
+ */
+#include <stdlib.h>
+
 #include "wasyncio.h"
+
+static int yielder(wa_task *self, const wa_args *args) {
+  for (int i = (int)wa_arg_number(args, "n"); i > 0; i--) {
+    int rc = wa_sleep(0);
+    if (rc < 0) return rc;
+  }
+  return WA_OK;
+}
+
+/* Two tasks alternating sleep(0): `switches` task switches in all. */
+static int bench_pingpong(wa_task *self, const wa_args *args) {
+  int half = (int)wa_arg_number(args, "switches") / 2;
+  wa_task *t[2];
+  for (int i = 0; i < 2; i++) {
+    wa_args *a = wa_args_new();
+    wa_args_set_number(a, "n", half);
+    t[i] = wa_task_spawn(yielder, a, NULL);
+  }
+  int rc = WA_OK;
+  for (int i = 0; i < 2; i++) {
+    if (rc == WA_OK) rc = wa_task_join(t[i]);
+    wa_task_release(t[i]);
+  }
+  return rc;
+}
+WA_EXPORT_COROUTINE(bench_pingpong, "switches:number")
+
+static int trivial(wa_task *self, const wa_args *args) { return wa_return_number(self, 1); }
+
+/* Spawns n trivial tasks, then joins them all, like gather. */
+static int bench_spawn_join(wa_task *self, const wa_args *args) {
+  int n = (int)wa_arg_number(args, "n");
+  static wa_task **tasks;
+  static int cap;
+  if (n > cap) {
+    tasks = realloc(tasks, n * sizeof *tasks);
+    cap = n;
+  }
+  for (int i = 0; i < n; i++) tasks[i] = wa_task_spawn(trivial, NULL, NULL);
+  int rc = WA_OK;
+  for (int i = 0; i < n; i++) {
+    if (rc == WA_OK) rc = wa_task_join(tasks[i]);
+    wa_task_release(tasks[i]);
+  }
+  return rc;
+}
+WA_EXPORT_COROUTINE(bench_spawn_join, "n:number")
+
+static int sleeper(wa_task *self, const wa_args *args) { return wa_sleep(wa_arg_number(args, "ms")); }
+
+/* n tasks each sleeping ms at once: wall time and memory per task. */
+static int bench_sleepers(wa_task *self, const wa_args *args) {
+  int n = (int)wa_arg_number(args, "n");
+  double ms = wa_arg_number(args, "ms");
+  wa_task **tasks = malloc(n * sizeof *tasks);
+  for (int i = 0; i < n; i++) {
+    wa_args *a = wa_args_new();
+    wa_args_set_number(a, "ms", ms);
+    tasks[i] = wa_task_spawn(sleeper, a, NULL);
+  }
+  int rc = WA_OK;
+  for (int i = 0; i < n; i++) {
+    if (rc == WA_OK) rc = wa_task_join(tasks[i]);
+    wa_task_release(tasks[i]);
+  }
+  free(tasks);
+  return rc;
+}
+WA_EXPORT_COROUTINE(bench_sleepers, "n:number, ms:number")

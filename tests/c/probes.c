@@ -213,7 +213,8 @@ WA_EXPORT_COROUTINE(outcomes, "")
 
 /* C1: a task that cancels itself keeps running until its next suspension. */
 static int cancel_self(wa_task *self, const wa_args *args) {
-  wa_print("cancel self: %d", wa_task_cancel(self, "self"));
+  wa_print("current is self: %d", wa_task_current() == self);
+  wa_print("cancel self: %d", wa_task_cancel(wa_task_current(), "self"));
   wa_print("still running, cancelling=%d", wa_task_cancelling(self));
   int rc = wa_sleep(wa_arg_number(args, "ms"));
   report("sleep", rc);
