@@ -20,7 +20,7 @@ struct wa_args {
   wa_arg *items;
 };
 
-wa_args *wa_args_new(void) { return calloc(1, sizeof(wa_args)); }
+wa_args *wa_args_new(void) { return wa__alloc(sizeof(wa_args)); }
 
 void wa_args_free(wa_args *a) {
   if (!a) return;
@@ -48,10 +48,10 @@ static wa_arg *slot(wa_args *a, const char *key) {
   }
   if (a->count == a->cap) {
     a->cap = a->cap ? a->cap * 2 : 4;
-    a->items = realloc(a->items, a->cap * sizeof *a->items);
+    a->items = wa__realloc(a->items, a->cap * sizeof *a->items);
   }
   it = &a->items[a->count++];
-  it->key = strdup(key);
+  it->key = wa__strdup(key);
   it->string = NULL;
   return it;
 }
@@ -68,7 +68,7 @@ int wa_args_set_string(wa_args *a, const char *key, const char *value) {
   if (!a || !key || !value) return WA_EINVAL;
   wa_arg *it = slot(a, key);
   it->kind = WA_STRING;
-  it->string = strdup(value);
+  it->string = wa__strdup(value);
   return WA_OK;
 }
 

@@ -51,7 +51,7 @@ EMSCRIPTEN_KEEPALIVE int wa_js_remove_callback(wa_task *t, int host_id) {
 
 /* Calls the host back with host_id after ms of loop time (rt.sleep). */
 EMSCRIPTEN_KEEPALIVE void wa_js_call_later(double ms, int host_id) {
-  wa_timer *timer = calloc(1, sizeof *timer);
+  wa_timer *timer = wa__alloc(sizeof *timer);
   *timer = (wa_timer){.index = -1, .kind = TIMER_HOST, .host_id = host_id};
   wa__timer_start(timer, wa_time() + (ms > 0 ? ms : 0));
 }

@@ -29,7 +29,7 @@ bool wa_task_cancel(wa_task *t, const char *msg) {
   if (cancel_waiter(t, msg)) return true;
   t->must_cancel = true;
   free(t->cancel_msg);
-  t->cancel_msg = msg ? strdup(msg) : NULL;
+  t->cancel_msg = msg ? wa__strdup(msg) : NULL;
   return true;
 }
 

@@ -15,10 +15,10 @@
 static wa_error *host_indicator; /* used when no task is running */
 
 wa_error *wa__error_new(const char *type, const char *message) {
-  wa_error *e = malloc(sizeof *e);
+  wa_error *e = wa__alloc(sizeof *e);
   e->refs = 1;
-  e->type = strdup(type);
-  e->message = strdup(message ? message : "");
+  e->type = wa__strdup(type);
+  e->message = wa__strdup(message ? message : "");
   return e;
 }
 

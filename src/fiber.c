@@ -48,7 +48,7 @@ wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *)) {
     free_slabs = s->next_free;
     slabs_free--;
   } else {
-    s = malloc(sizeof *s);
+    s = wa__alloc(sizeof *s);
     s->mem = malloc(asyncify_size + stack_size);
     if (!s->mem) {
       free(s);

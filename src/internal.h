@@ -15,9 +15,17 @@
 #define WA_INTERNAL_H
 
 #include <emscripten/fiber.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wasyncio.h"
+
+/* ---- alloc.c ------------------------------------------------------------ */
+
+/* Never NULL: out of memory for bookkeeping stops the runtime (alloc.c). */
+void *wa__alloc(size_t size); /* zeroed */
+void *wa__realloc(void *p, size_t size);
+char *wa__strdup(const char *s);
 
 /* ---- error.c ----------------------------------------------------------- */
 

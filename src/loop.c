@@ -36,7 +36,7 @@ static double next_delay = -1;
 void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
   if (ready.count == ready.cap) {
     unsigned cap = ready.cap ? ready.cap * 2 : 256;
-    wa_handle *buf = malloc(cap * sizeof *buf);
+    wa_handle *buf = wa__alloc(cap * sizeof *buf);
     for (unsigned i = 0; i < ready.count; i++)
       buf[i] = ready.buf[(ready.head + i) & (ready.cap - 1)];
     free(ready.buf);

@@ -12,7 +12,7 @@ void wa_print(const char *fmt, ...) {
   int n = vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
   if (n >= (int)sizeof small) { /* rare: long lines go to the heap */
-    text = malloc(n + 1);
+    text = wa__alloc(n + 1);
     va_start(ap, fmt);
     vsnprintf(text, n + 1, fmt, ap);
     va_end(ap);

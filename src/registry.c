@@ -32,13 +32,13 @@ int wa_register(const char *name, wa_coro_fn fn, const char *params) {
   } else {
     if (count == cap) {
       cap = cap ? cap * 2 : 16;
-      entries = realloc(entries, cap * sizeof *entries);
+      entries = wa__realloc(entries, cap * sizeof *entries);
     }
     e = &entries[count++];
-    e->name = strdup(name);
+    e->name = wa__strdup(name);
   }
   e->fn = fn;
-  e->params = strdup(params ? params : "");
+  e->params = wa__strdup(params ? params : "");
   return WA_OK;
 }
 

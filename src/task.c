@@ -25,14 +25,14 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
     wa_raise("TypeError", "wa_task_spawn: the coroutine is NULL");
     return NULL;
   }
-  wa_task *t = calloc(1, sizeof *t);
+  wa_task *t = wa__alloc(sizeof *t);
   wa__tasks_alive++;
   t->id = next_id++;
   t->refs = 2; /* the caller's, and the runtime's until it ends */
   if (name && *name) {
-    t->name = strdup(name);
+    t->name = wa__strdup(name);
   } else {
-    t->name = malloc(24);
+    t->name = wa__alloc(24);
     snprintf(t->name, 24, "Task-%u", t->id);
   }
   t->fn = fn;
@@ -191,20 +191,20 @@ static void add_callback(wa_task *t, wa_callback *cb) {
 
 int wa_task_add_done_callback(wa_task *t, wa_done_fn fn, void *arg) {
   if (!t || !fn) return wa_raise("TypeError", "add_done_callback: NULL task or function"), WA_EINVAL;
-  wa_callback *cb = calloc(1, sizeof *cb);
+  wa_callback *cb = wa__alloc(sizeof *cb);
   *cb = (wa_callback){.kind = CB_C, .fn = fn, .arg = arg};
   add_callback(t, cb);
   return WA_OK;
 }
 
 void wa__task_add_host_callback(wa_task *t, int host_id) {
-  wa_callback *cb = calloc(1, sizeof *cb);
+  wa_callback *cb = wa__alloc(sizeof *cb);
   *cb = (wa_callback){.kind = CB_HOST, .host_id = host_id};
   add_callback(t, cb);
 }
 
 void wa__task_add_waiter(wa_task *t, wa_task *waiter) {
-  wa_callback *cb = calloc(1, sizeof *cb);
+  wa_callback *cb = wa__alloc(sizeof *cb);
   *cb = (wa_callback){.kind = CB_WAKEUP, .waiter = waiter};
   add_callback(t, cb);
 }
@@ -332,7 +332,7 @@ int wa_return_number(wa_task *self, double value) {
 }
 
 int wa_return_string(wa_task *self, const char *value) {
-  return set_result(self, (wa_value){.kind = WA_STRING, .string = strdup(value ? value : "")});
+  return set_result(self, (wa_value){.kind = WA_STRING, .string = wa__strdup(value ? value : "")});
 }
 
 /* The running task's fiber died under it (its C stack overflowed and the

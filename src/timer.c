@@ -48,7 +48,7 @@ static void sift_down(int i) {
 void wa__timer_start(wa_timer *t, double when) {
   if (count == cap) {
     cap = cap ? cap * 2 : 64;
-    heap = realloc(heap, cap * sizeof *heap);
+    heap = wa__realloc(heap, cap * sizeof *heap);
   }
   t->when = when;
   t->seq = next_seq++;

@@ -66,3 +66,17 @@ test('a task that never suspends holds a slab only while it runs', async () => {
   await Promise.all(Array.from({ length: 500 }, () => rt.createTask('worker', { ms: -1 })));
   assert.equal(rt.stats().slabs, 1);
 });
+
+test('when wasm memory runs out, only the tasks that cannot get a stack fail, with a MemoryError', async () => {
+  // 64 MiB stacks: the 4 GiB wasm memory holds about 60 of them.
+  const { rt } = await testRuntime({ stackSize: 2 ** 26 });
+  const tasks = Array.from({ length: 80 }, (_, i) => rt.createTask('worker', { ms: 10, label: `w${i}` }));
+  const results = await Promise.allSettled(tasks);
+  const failed = results.filter((r) => r.status === 'rejected');
+  assert.ok(failed.length > 0 && failed.length < 80, `${failed.length} of 80 failed`);
+  for (const f of failed) {
+    assert.equal(f.reason.name, 'MemoryError');
+    assert.equal(f.reason.message, "no memory for the task's stack");
+  }
+  assert.equal(await rt.run('worker', { ms: 1, result: 5 }), 5, 'pooled stacks serve new tasks');
+});

@@ -36,18 +36,15 @@ static int trivial(wa_task *self, const wa_args *args) { return wa_return_number
 /* Spawns n trivial tasks, then joins them all, like gather. */
 static int bench_spawn_join(wa_task *self, const wa_args *args) {
   int n = (int)wa_arg_number(args, "n");
-  static wa_task **tasks;
-  static int cap;
-  if (n > cap) {
-    tasks = realloc(tasks, n * sizeof *tasks);
-    cap = n;
-  }
+  wa_task **tasks = malloc(n * sizeof *tasks);
+  if (!tasks) return wa_raise("MemoryError", "bench_spawn_join: no room for %d tasks", n);
   for (int i = 0; i < n; i++) tasks[i] = wa_task_spawn(trivial, NULL, NULL);
   int rc = WA_OK;
   for (int i = 0; i < n; i++) {
     if (rc == WA_OK) rc = wa_task_join(tasks[i]);
     wa_task_release(tasks[i]);
   }
+  free(tasks);
   return rc;
 }
 WA_EXPORT_COROUTINE(bench_spawn_join, "n:number")
@@ -59,6 +56,7 @@ static int bench_sleepers(wa_task *self, const wa_args *args) {
   int n = (int)wa_arg_number(args, "n");
   double ms = wa_arg_number(args, "ms");
   wa_task **tasks = malloc(n * sizeof *tasks);
+  if (!tasks) return wa_raise("MemoryError", "bench_sleepers: no room for %d tasks", n);
   for (int i = 0; i < n; i++) {
     wa_args *a = wa_args_new();
     wa_args_set_number(a, "ms", ms);
