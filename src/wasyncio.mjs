@@ -107,13 +107,18 @@ function describe(value) {
   return typeof value;
 }
 
-// "param:number, label?:string" -> [{name, type, optional}]
-function parseParams(spec) {
-  return spec.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    const [rawName, type] = s.split(':').map((p) => p.trim());
-    const optional = rawName.endsWith('?');
-    return { name: optional ? rawName.slice(0, -1) : rawName, type, optional };
-  });
+// "param:number, label?:string" -> [{name, type, optional}]. A declaration
+// JavaScript cannot follow comes back as {error} instead.
+function parseParams(coroutine, spec) {
+  const params = [];
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z_]\w*)(\?)?\s*:\s*(number|string)$/.exec(part);
+    if (!match) {
+      return { error: `${coroutine} declares a parameter JavaScript cannot pass: '${part}' (want name:number or name:string, name? when optional)` };
+    }
+    params.push({ name: match[1], type: match[3], optional: !!match[2] });
+  }
+  return { params };
 }
 
 // A zero-delay macrotask that does not get clamped like a nested setTimeout.
@@ -150,6 +155,7 @@ class Runtime {
   #armedNow = false;  // the armed timer is a zero-delay one
   #pumping = false;
   #zeroDelay = makeZeroDelay();
+  #port; // what a Task may use of its runtime
 
   constructor(m, host, opts) {
     this.#m = m;
@@ -161,11 +167,18 @@ class Runtime {
     m._wa_js_init(opts.clock === 'virtual' ? 1 : 0, opts.stackSize, opts.asyncifySize);
     for (let i = 0, n = m._wa_registry_count(); i < n; i++) {
       const name = m.UTF8ToString(m._wa_registry_name(i));
-      this.#signatures.set(name, parseParams(m.UTF8ToString(m._wa_registry_params(i))));
+      this.#signatures.set(name, parseParams(name, m.UTF8ToString(m._wa_registry_params(i))));
     }
     /** Names of the C coroutines in the module. */
     this.coroutines = Object.freeze([...this.#signatures.keys()]);
     this.clock = opts.clock;
+    this.#port = {
+      m,
+      register: (fn) => this.#registerHostCallback(fn),
+      drop: (id) => this.#hostCallbacks.delete(id),
+      wake: () => this.#wake(),
+      withCString: (s, fn) => this.#withCStrings([s], fn),
+    };
   }
 
   /** The loop's clock in ms: 0 when the runtime started. */
@@ -201,7 +214,7 @@ class Runtime {
     const ptr = this.#withCStrings([coroutine, name], (c, n) => this.#m._wa_js_spawn(c, argsPtr, n));
     if (!ptr) throw new Error(`createTask: the module could not start ${coroutine}`);
     this.#wake();
-    return new Task(this, ptr);
+    return new Task(this.#port, ptr);
   }
 
   /** Runs a coroutine as a task and resolves with its result. */
@@ -219,43 +232,18 @@ class Runtime {
     });
   }
 
-  // ---- internals used by Task --------------------------------------------
-
-  get _m() {
-    return this.#m;
-  }
-
-  _registerHostCallback(fn) {
-    return this.#registerHostCallback(fn);
-  }
-
-  _dropHostCallback(id) {
-    this.#hostCallbacks.delete(id);
-  }
-
-  _wake() {
-    this.#wake();
-  }
-
-  _withCString(s, fn) {
-    return this.#withCStrings([s], fn);
-  }
-
-  _report(message, error) {
-    this.#guard('onError failed', () => this.#opts.onError(message, error));
-  }
-
   // ---- internals ---------------------------------------------------------
 
   #signature(coroutine, what) {
     if (typeof coroutine !== 'string') {
       throw new TypeError(`${what}: coroutine must be a name (string), not ${describe(coroutine)}`);
     }
-    const params = this.#signatures.get(coroutine);
-    if (!params) {
+    const signature = this.#signatures.get(coroutine);
+    if (!signature) {
       throw new TypeError(`${what}: unknown coroutine '${coroutine}'; this module has: ${this.coroutines.join(', ')}`);
     }
-    return params;
+    if (signature.error) throw new TypeError(`${what}: ${signature.error}`);
+    return signature.params;
   }
 
   #marshalArgs(coroutine, params, args) {
@@ -369,23 +357,23 @@ const releaser = new FinalizationRegistry(({ m, ptr }) => m._wa_task_release(ptr
 
 /** A C coroutine running on the runtime; awaiting it gives its result. */
 class Task {
-  #rt;
+  #rt; // the runtime's port: its module and the few internals a task needs
   #ptr;
   #callbacks = [];   // [{id, fn}] registered and not yet run
   #promise = null;
   #error;            // the Error made from the C error, made once
 
-  constructor(rt, ptr) {
-    this.#rt = rt;
+  constructor(port, ptr) {
+    this.#rt = port;
     this.#ptr = ptr;
-    const m = rt._m;
+    const m = port.m;
     this.id = m._wa_task_id(ptr);
     this.name = m.UTF8ToString(m._wa_task_name(ptr));
     releaser.register(this, { m, ptr });
   }
 
   #state() {
-    return STATES[this.#rt._m._wa_js_state(this.#ptr)];
+    return STATES[this.#rt.m._wa_js_state(this.#ptr)];
   }
 
   done() {
@@ -401,17 +389,17 @@ class Task {
     if (msg !== undefined && msg !== null && typeof msg !== 'string') {
       throw new TypeError(`cancel: message must be a string, not ${describe(msg)}`);
     }
-    const ok = this.#rt._withCString(msg, (p) => this.#rt._m._wa_task_cancel(this.#ptr, p));
-    this.#rt._wake();
+    const ok = this.#rt.withCString(msg, (p) => this.#rt.m._wa_task_cancel(this.#ptr, p));
+    this.#rt.wake();
     return !!ok;
   }
 
   cancelling() {
-    return this.#rt._m._wa_task_cancelling(this.#ptr);
+    return this.#rt.m._wa_task_cancelling(this.#ptr);
   }
 
   uncancel() {
-    return this.#rt._m._wa_task_uncancel(this.#ptr);
+    return this.#rt.m._wa_task_uncancel(this.#ptr);
   }
 
   result() {
@@ -441,13 +429,13 @@ class Task {
   addDoneCallback(fn) {
     if (typeof fn !== 'function') throw new TypeError(`addDoneCallback: not a function: ${describe(fn)}`);
     const entry = { fn, id: 0 };
-    entry.id = this.#rt._registerHostCallback(() => {
+    entry.id = this.#rt.register(() => {
       this.#callbacks.splice(this.#callbacks.indexOf(entry), 1);
       fn(this);
     });
     this.#callbacks.push(entry);
-    this.#rt._m._wa_js_add_callback(this.#ptr, entry.id);
-    this.#rt._wake();
+    this.#rt.m._wa_js_add_callback(this.#ptr, entry.id);
+    this.#rt.wake();
   }
 
   /** Removes every registration of fn; returns how many. */
@@ -455,8 +443,8 @@ class Task {
     let removed = 0;
     this.#callbacks = this.#callbacks.filter((entry) => {
       if (entry.fn !== fn) return true;
-      removed += this.#rt._m._wa_js_remove_callback(this.#ptr, entry.id);
-      this.#rt._dropHostCallback(entry.id);
+      removed += this.#rt.m._wa_js_remove_callback(this.#ptr, entry.id);
+      this.#rt.drop(entry.id);
       return false;
     });
     return removed;
@@ -464,15 +452,15 @@ class Task {
 
   then(onFulfilled, onRejected) {
     this.#promise ??= new Promise((resolve, reject) => {
-      const id = this.#rt._registerHostCallback(() => {
+      const id = this.#rt.register(() => {
         try {
           resolve(this.result());
         } catch (error) {
           reject(error);
         }
       });
-      this.#rt._m._wa_js_add_callback(this.#ptr, id);
-      this.#rt._wake();
+      this.#rt.m._wa_js_add_callback(this.#ptr, id);
+      this.#rt.wake();
     });
     return this.#promise.then(onFulfilled, onRejected);
   }
@@ -482,7 +470,7 @@ class Task {
   }
 
   #value() {
-    const m = this.#rt._m;
+    const m = this.#rt.m;
     switch (m._wa_js_result_kind(this.#ptr)) {
       case RESULT_NUMBER:
         return m._wa_js_result_number(this.#ptr);
@@ -495,7 +483,7 @@ class Task {
 
   #outcomeError() {
     if (this.#error) return this.#error;
-    const m = this.#rt._m;
+    const m = this.#rt.m;
     const type = m.UTF8ToString(m._wa_js_error_type(this.#ptr));
     const message = m.UTF8ToString(m._wa_js_error_message(this.#ptr));
     if (type === 'CancelledError') {

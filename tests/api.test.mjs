@@ -52,6 +52,14 @@ test('arguments are checked against the coroutine\'s declared parameters', async
   assert.equal(await rt.run('worker', { ms: 2, label: 'ok' }), 2, 'still usable');
 });
 
+test('a coroutine whose C declaration JS cannot follow is refused by name; the others work', async () => {
+  const { rt } = await testRuntime();
+  const message = "createTask: bad_declaration declares a parameter JavaScript cannot pass: 'x:float' (want name:number or name:string, name? when optional)";
+  assert.throws(() => rt.createTask('bad_declaration', { x: 1 }), { name: 'TypeError', message });
+  assert.ok(rt.coroutines.includes('bad_declaration'));
+  assert.equal(await rt.run('worker', { ms: 1 }), 1);
+});
+
 test('optional parameters may be left out; strings cross into C intact', async () => {
   const { rt, lines } = await testRuntime();
   await rt.run('worker', { ms: 1, label: 'héllo wörld ✓' });

@@ -83,7 +83,7 @@ function countFrames() {
 
 function showStats() {
   const s = rt.stats();
-  $('stats').textContent = `live tasks ${s.tasks} · stacks ${s.slabs} (${s.idleSlabs} idle) · timers ${s.timers}`;
+  $('stats').textContent = `tasks in memory ${s.tasks} · stacks ${s.slabs} (${s.idleSlabs} idle) · timers ${s.timers}`;
 }
 
 async function main() {

@@ -2,45 +2,37 @@
 // plain Node and CPython asyncio measured in the same run (the machines are
 // shared and noisy, so ratios within one run are what to compare). Each
 // figure is the median of RUNS runs (BENCH_RUNS, default 5).
-import { spawnSync } from 'node:child_process';
-import { createRuntime } from '../../src/wasyncio.mjs';
-import { testModule } from '../helpers.mjs';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { measureWasyncio, measureSleepers, timeMs } from './measure.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SWITCHES = 1_000_000;
 const TASKS = 100_000;
 const SLEEPERS = 10_000;
+const PARAMS = { runs: RUNS, switches: SWITCHES, tasks: TASKS };
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function timeMs(fn) {
-  const times = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
+// The same measurement in headless Chromium, when it and playwright-core
+// are installed (npm test installs both).
+async function benchBrowser() {
+  let chromium, executablePath;
+  try {
+    ({ chromium } = await import('playwright-core'));
+    executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
   }
-  return median(times);
-}
-
-async function runtime(options = {}) {
-  return createRuntime({ clock: 'real', module: testModule, print: () => {}, ...options });
-}
-
-async function benchWasyncio() {
-  const rt = await runtime();
-  await rt.run('bench_pingpong', { switches: 10_000 }); // warm up
-  await rt.run('bench_spawn_join', { n: 1000 });
-  const switchMs = await timeMs(() => rt.run('bench_pingpong', { switches: SWITCHES }));
-  const spawnMs = await timeMs(() => rt.run('bench_spawn_join', { n: TASKS }));
-  const sleepers = {};
-  for (const [label, options] of [['default', {}], ['small', { stackSize: 4096, asyncifySize: 1024 }]]) {
-    const fresh = await runtime(options);
-    const before = fresh.stats().memory;
-    const wall = await timeMs(() => fresh.run('bench_sleepers', { n: SLEEPERS, ms: 1000 }));
-    sleepers[label] = { wall, bytesPerTask: (fresh.stats().memory - before) / SLEEPERS };
+  const { serve } = await import('../../scripts/serve.mjs');
+  const { server, url } = await serve(0);
+  const browser = await chromium.launch({ executablePath });
+  try {
+    const page = await browser.newPage();
+    await page.goto(new URL('../tests/bench/browser.html', url).href);
+    await page.waitForFunction(() => document.title === 'ready');
+    return { version: browser.version(), ...(await page.evaluate((p) => window.bench(p), PARAMS)) };
+  } finally {
+    await browser.close();
+    server.close();
   }
-  return { switchUs: (switchMs * 1000) / SWITCHES, spawnUs: (spawnMs * 1000) / TASKS, sleepers };
 }
 
 async function benchNode() {
@@ -57,8 +49,8 @@ async function benchNode() {
   };
   await pingpong();
   return {
-    switchUs: ((await timeMs(pingpong)) * 1000) / SWITCHES,
-    spawnUs: ((await timeMs(spawnJoin)) * 1000) / TASKS,
+    switchUs: ((await timeMs(RUNS, pingpong)) * 1000) / SWITCHES,
+    spawnUs: ((await timeMs(RUNS, spawnJoin)) * 1000) / TASKS,
   };
 }
 
@@ -91,19 +83,26 @@ function benchCPython() {
   return null;
 }
 
-const fmt = (us) => (us < 10 ? us.toFixed(3) : us.toFixed(1));
+const fmt = (us) => (us === undefined ? 'n/a' : `${us < 10 ? us.toFixed(3) : us.toFixed(1)} µs`);
 console.log(`wasyncio benchmarks: Node ${process.version}, medians of ${RUNS} runs\n`);
-const wa = await benchWasyncio();
+const wa = await measureWasyncio(PARAMS);
+const inBrowser = await benchBrowser();
 const node = await benchNode();
 const py = benchCPython();
-const ratio = (x) => (py ? `${(x / wa.switchUs).toFixed(1)}x` : '-');
-console.log('| per operation | wasyncio | Node native | CPython asyncio | CPython / wasyncio |');
-console.log('|---|---|---|---|---|');
-console.log(`| switch: two tasks alternating sleep(0), ${SWITCHES.toLocaleString('en')} switches | ${fmt(wa.switchUs)} µs | ${fmt(node.switchUs)} µs | ${py ? fmt(py.switchUs) + ' µs' : 'n/a'} | ${py ? ratio(py.switchUs) : '-'} |`);
-console.log(`| spawn + join one trivial task, ${TASKS.toLocaleString('en')} tasks | ${fmt(wa.spawnUs)} µs | ${fmt(node.spawnUs)} µs | ${py ? fmt(py.spawnUs) + ' µs' : 'n/a'} | ${py ? (py.spawnUs / wa.spawnUs).toFixed(1) + 'x' : '-'} |`);
-if (py) console.log(`\n(CPython ${py.version}; its switch figure is from ${(200_000).toLocaleString('en')} switches.)`);
-console.log(`\n${SLEEPERS.toLocaleString('en')} tasks sleeping 1 s at once:`);
-for (const [label, s] of Object.entries(wa.sleepers)) {
-  const sizes = label === 'default' ? '16 KiB stack + 4 KiB Asyncify buffer' : '4 KiB stack + 1 KiB Asyncify buffer';
-  console.log(`  ${sizes}: wall ${s.wall.toFixed(0)} ms, wasm memory ${Math.round(s.bytesPerTask)} B per task`);
+const row = (what, key) => {
+  const ratio = py ? `${(py[key] / wa[key]).toFixed(1)}x` : '-';
+  return `| ${what} | ${fmt(wa[key])} | ${fmt(inBrowser?.[key])} | ${fmt(node[key])} | ${fmt(py?.[key])} | ${ratio} |`;
+};
+console.log('| per operation | wasyncio, Node | wasyncio, Chromium | Node native | CPython asyncio | CPython / wasyncio (Node) |');
+console.log('|---|---|---|---|---|---|');
+console.log(row(`switch: two tasks alternating sleep(0), ${SWITCHES.toLocaleString('en')} switches`, 'switchUs'));
+console.log(row(`spawn + join one trivial task, ${TASKS.toLocaleString('en')} tasks`, 'spawnUs'));
+console.log(`\n(${inBrowser ? `Chromium ${inBrowser.version}` : 'Chromium: not installed, skipped'}; ${py ? `CPython ${py.version}, its switch figure from 200,000 switches` : 'CPython: not found, skipped'}.)`);
+console.log(`\n${SLEEPERS.toLocaleString('en')} tasks sleeping 1 s at once, in Node:`);
+for (const [sizes, options] of [
+  ['16 KiB stack + 4 KiB Asyncify buffer (default)', {}],
+  ['4 KiB stack + 1 KiB Asyncify buffer', { stackSize: 4096, asyncifySize: 1024 }],
+]) {
+  const s = await measureSleepers({ runs: RUNS, sleepers: SLEEPERS, options });
+  console.log(`  ${sizes}: wall ${s.wallMs.toFixed(0)} ms, wasm memory ${Math.round(s.bytesPerTask)} B per task`);
 }

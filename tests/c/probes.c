@@ -330,3 +330,7 @@ static int deep_suspend(wa_task *self, const wa_args *args) {
   return deep_suspend_rc;
 }
 WA_EXPORT_COROUTINE(deep_suspend, "depth:number")
+
+/* Declares a parameter type JavaScript has no value for. */
+static int bad_declaration(wa_task *self, const wa_args *args) { return WA_OK; }
+WA_EXPORT_COROUTINE(bad_declaration, "x:float")

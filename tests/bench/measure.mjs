@@ -1,0 +1,32 @@
+// The wasyncio measurements, shared by Node (bench.mjs) and the browser
+// (browser.html): medians of `runs` runs, per operation in µs.
+import { createRuntime } from '../../src/wasyncio.mjs';
+import { testModule } from '../helpers.mjs';
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function timeMs(runs, fn) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+export async function measureWasyncio({ runs, switches, tasks }) {
+  const rt = await createRuntime({ clock: 'real', module: testModule, print: () => {} });
+  await rt.run('bench_pingpong', { switches: 10_000 }); // warm up
+  await rt.run('bench_spawn_join', { n: 1000 });
+  const switchMs = await timeMs(runs, () => rt.run('bench_pingpong', { switches }));
+  const spawnMs = await timeMs(runs, () => rt.run('bench_spawn_join', { n: tasks }));
+  return { switchUs: (switchMs * 1000) / switches, spawnUs: (spawnMs * 1000) / tasks };
+}
+
+export async function measureSleepers({ runs, sleepers, options }) {
+  const rt = await createRuntime({ clock: 'real', module: testModule, print: () => {}, ...options });
+  const before = rt.stats().memory;
+  const wallMs = await timeMs(runs, () => rt.run('bench_sleepers', { n: sleepers, ms: 1000 }));
+  return { wallMs, bytesPerTask: (rt.stats().memory - before) / sleepers };
+}
