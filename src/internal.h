@@ -141,7 +141,7 @@ void wa__task_add_host_callback(wa_task *t, int host_id);
 int wa__task_remove_host_callback(wa_task *t, int host_id);
 void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome);
 wa_error *wa__cancelled_error(const char *msg);
-void wa__task_abandon(const char *why);
+bool wa__task_abandon(const char *why);
 
 /* ---- cancel.c ----------------------------------------------------------- */
 

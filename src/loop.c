@@ -136,14 +136,25 @@ EMSCRIPTEN_KEEPALIVE void wa_loop_init(int use_virtual_clock) {
 
 int wa__loop_ready_count(void) { return ready.count; }
 
-/* The host threw out of a task whose C stack overflowed (post.js); the
-   main context's saved state is gone, so the interrupted iteration ends
-   here and its remaining handles run in the next one. */
-EMSCRIPTEN_KEEPALIVE void wa_loop_recover(void) {
+/* The host threw out of a task whose C stack overflowed, or the engine ran
+   out of call stack (post.js). The main context's saved state is gone, so
+   the interrupted iteration ends here; its remaining handles run in the
+   next one. */
+EMSCRIPTEN_KEEPALIVE void wa_loop_recover(int engine_stack) {
   char why[160];
-  snprintf(why, sizeof why, "C stack overflowed (stack: %u bytes; raise stackSize)",
-           wa__fiber_stack_size());
-  wa__task_abandon(why);
+  if (engine_stack)
+    snprintf(why, sizeof why,
+             "the JavaScript engine's call stack overflowed (recursion too deep)");
+  else
+    snprintf(why, sizeof why, "C stack overflowed (stack: %u bytes; raise stackSize)",
+             wa__fiber_stack_size());
+  if (!wa__task_abandon(why)) {
+    char text[300];
+    int n = snprintf(text, sizeof text,
+                     "%s outside any task (in a done callback); "
+                     "the rest of that loop iteration runs in the next one", why);
+    wa_host_report(text, n);
+  }
   running = false;
   next_delay = compute_delay();
 }

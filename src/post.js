@@ -21,15 +21,24 @@
   };
 })();
 
+// Is e the engine running out of call stack? V8 and JavaScriptCore throw a
+// RangeError, Firefox an InternalError ("too much recursion").
+function waIsEngineStackOverflow(e) {
+  return e instanceof Error && /call stack|too much recursion/i.test(e.message) &&
+         (e instanceof RangeError || e.name === 'InternalError');
+}
+
 // Runs the loop (see wa_loop_run) and returns the delay to the next
-// iteration: 0 now, -1 never. A task whose C stack overflowed was thrown
-// out of (host.js); put the main context back and let C fail that task.
+// iteration: 0 now, -1 never. When a task's C stack overflowed (host.js
+// throws) or the engine's own call stack did, the exception has unwound the
+// task's frames: put the main context back and let C fail that task.
 Module['waPump'] = function (budget) {
   var sp = stackSave();
   try {
     _wa_loop_run(budget);
   } catch (e) {
-    if (e !== Module['waHost'].stackOverflow) throw e;
+    var engine = waIsEngineStackOverflow(e);
+    if (e !== Module['waHost'].stackOverflow && !engine) throw e;
     Fibers.trampolineRunning = false;
     Fibers.nextFiber = 0;
     Asyncify.state = Asyncify.State.Normal;
@@ -41,7 +50,7 @@ Module['waPump'] = function (budget) {
     _emscripten_stack_set_limits(HEAPU32[main], HEAPU32[main + 1]);
     ___set_stack_limits(HEAPU32[main], HEAPU32[main + 1]);
     stackRestore(sp);
-    _wa_loop_recover();
+    _wa_loop_recover(engine ? 1 : 0);
   }
   return _wa_loop_next_delay();
 };

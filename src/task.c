@@ -122,6 +122,19 @@ static void fiber_main(void *arg) {
   wa__fiber_leave(t->slab);
 }
 
+/* The task has ended: give back its slab and the runtime's reference. */
+static void retire(wa_task *t) {
+  if (t->slab) wa__fiber_release(t->slab);
+  t->slab = NULL;
+  wa_task_release(t);
+}
+
+/* Ends a task with an error it did not raise itself, and retires it. */
+static void end_with(wa_task *t, wa_error *e) {
+  wa__task_finish(t, wa__error_is_cancel(e) ? TASK_CANCELLED : TASK_FAILED, e);
+  retire(t);
+}
+
 /* Runs the task until it suspends or ends. */
 static void run_on_fiber(wa_task *t) {
   char why[200];
@@ -130,10 +143,7 @@ static void run_on_fiber(wa_task *t) {
   wa__current = NULL;
   if (wa__fiber_overflowed(t->slab, why, sizeof why))
     wa__task_finish(t, TASK_FAILED, wa__error_new("StackOverflowError", why));
-  if (t->state == TASK_PENDING) return;
-  wa__fiber_release(t->slab);
-  t->slab = NULL;
-  wa_task_release(t); /* the runtime's reference */
+  if (t->state != TASK_PENDING) retire(t);
 }
 
 void wa__task_step(wa_task *t, wa_error *exc) {
@@ -154,13 +164,10 @@ void wa__task_step(wa_task *t, wa_error *exc) {
   if (t->slab) {
     t->resume_exc = exc;
   } else if (exc) { /* thrown in before the first step: the body never runs */
-    wa__task_finish(t, wa__error_is_cancel(exc) ? TASK_CANCELLED : TASK_FAILED, exc);
-    wa_task_release(t);
+    end_with(t, exc);
     return;
   } else if (!(t->slab = wa__fiber_acquire(t, fiber_main))) {
-    wa__task_finish(t, TASK_FAILED,
-                    wa__error_new("MemoryError", "no memory for the task's stack"));
-    wa_task_release(t);
+    end_with(t, wa__error_new("MemoryError", "no memory for the task's stack"));
     return;
   }
   run_on_fiber(t);
@@ -336,13 +343,12 @@ int wa_return_string(wa_task *self, const char *value) {
 }
 
 /* The running task's fiber died under it (its C stack overflowed and the
-   host threw out of it): fail the task, keep the slab, carry on. */
-void wa__task_abandon(const char *why) {
+   host threw out of it): fail the task, keep the slab, carry on. Returns
+   false when no task was running (the main context overflowed). */
+bool wa__task_abandon(const char *why) {
   wa_task *t = wa__current;
   wa__current = NULL;
-  if (!t) return;
-  wa__task_finish(t, TASK_FAILED, wa__error_new("StackOverflowError", why));
-  wa__fiber_release(t->slab);
-  t->slab = NULL;
-  wa_task_release(t);
+  if (!t) return false;
+  end_with(t, wa__error_new("StackOverflowError", why));
+  return true;
 }

@@ -80,3 +80,24 @@ test('when wasm memory runs out, only the tasks that cannot get a stack fail, wi
   }
   assert.equal(await rt.run('worker', { ms: 1, result: 5 }), 5, 'pooled stacks serve new tasks');
 });
+
+test('a stack overflow in a done callback (outside any task) is reported, and the loop goes on', async () => {
+  const { rt, lines, errors } = await testRuntime();
+  await rt.run('overflow_in_callback');
+  assert.deepEqual(lines, ['start child', 'end child', 'after the callback']);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0].message,
+    /^(C stack overflowed \(stack: \d+ bytes; raise stackSize\)|the JavaScript engine's call stack overflowed \(recursion too deep\)) outside any task \(in a done callback\); the rest of that loop iteration runs in the next one$/);
+  assert.equal(await rt.run('worker', { ms: 1, result: 2 }), 2);
+});
+
+test('a task whose recursion exhausts the engine\'s own call stack fails alone', async () => {
+  const { rt, lines } = await testRuntime();
+  const bystander = rt.createTask('ticker', { label: 'b', n: 3 });
+  const r = await settle(rt.run('deep_suspend', { depth: 1000000 }));
+  assert.equal(r.error.name, 'StackOverflowError');
+  assert.equal(r.error.message, "the JavaScript engine's call stack overflowed (recursion too deep)");
+  await bystander;
+  assert.deepEqual(lines, ['b0', 'b1', 'b2']);
+  assert.equal(await rt.run('deep_suspend', { depth: 10 }), undefined, 'fibers still switch');
+});

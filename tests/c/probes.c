@@ -306,6 +306,22 @@ static int deep_stack_level(int n, volatile char *parent) {
   return deep_stack_level(n - 1, buf);
 }
 
+/* A done callback that recurses far past the main stack (5 MiB). */
+static void deep_callback(wa_task *t, void *arg) {
+  wa_print("deep callback returned %d", deep_stack_level(100000, NULL));
+}
+
+static int overflow_in_callback(wa_task *self, const wa_args *args) {
+  wa_task *child = wa_task_spawn(worker, worker_args("child", -1, NULL), NULL);
+  wa_task_add_done_callback(child, deep_callback, NULL);
+  int rc = wa_task_join(child);
+  wa_task_release(child);
+  wa_sleep(0);
+  wa_print("after the callback");
+  return rc;
+}
+WA_EXPORT_COROUTINE(overflow_in_callback, "")
+
 static int deep_stack(wa_task *self, const wa_args *args) {
   int r = deep_stack_level((int)wa_arg_number(args, "depth"), NULL);
   wa_print("deep_stack returned %d", r);
