@@ -31,6 +31,17 @@ static int bench_pingpong(wa_task *self, const wa_args *args) {
 }
 WA_EXPORT_COROUTINE(bench_pingpong, "switches:number")
 
+/* Joins each task (stopping at the first failure) and releases them all. */
+static int join_all(wa_task **tasks, int n) {
+  int rc = WA_OK;
+  for (int i = 0; i < n; i++) {
+    if (rc == WA_OK) rc = wa_task_join(tasks[i]);
+    wa_task_release(tasks[i]);
+  }
+  free(tasks);
+  return rc;
+}
+
 static int trivial(wa_task *self, const wa_args *args) { return wa_return_number(self, 1); }
 
 /* Spawns n trivial tasks, then joins them all, like gather. */
@@ -39,13 +50,7 @@ static int bench_spawn_join(wa_task *self, const wa_args *args) {
   wa_task **tasks = malloc(n * sizeof *tasks);
   if (!tasks) return wa_raise("MemoryError", "bench_spawn_join: no room for %d tasks", n);
   for (int i = 0; i < n; i++) tasks[i] = wa_task_spawn(trivial, NULL, NULL);
-  int rc = WA_OK;
-  for (int i = 0; i < n; i++) {
-    if (rc == WA_OK) rc = wa_task_join(tasks[i]);
-    wa_task_release(tasks[i]);
-  }
-  free(tasks);
-  return rc;
+  return join_all(tasks, n);
 }
 WA_EXPORT_COROUTINE(bench_spawn_join, "n:number")
 
@@ -62,12 +67,6 @@ static int bench_sleepers(wa_task *self, const wa_args *args) {
     wa_args_set_number(a, "ms", ms);
     tasks[i] = wa_task_spawn(sleeper, a, NULL);
   }
-  int rc = WA_OK;
-  for (int i = 0; i < n; i++) {
-    if (rc == WA_OK) rc = wa_task_join(tasks[i]);
-    wa_task_release(tasks[i]);
-  }
-  free(tasks);
-  return rc;
+  return join_all(tasks, n);
 }
 WA_EXPORT_COROUTINE(bench_sleepers, "n:number, ms:number")
