@@ -174,7 +174,14 @@ class Runtime {
     this.clock = opts.clock;
     this.#port = {
       m,
-      register: (fn) => this.#registerHostCallback(fn),
+      // Calls fn once the task at ptr is done (queued like any done
+      // callback); returns the id that removes it.
+      onDone: (ptr, fn) => {
+        const id = this.#registerHostCallback(fn);
+        m._wa_js_add_callback(ptr, id);
+        this.#wake();
+        return id;
+      },
       drop: (id) => this.#hostCallbacks.delete(id),
       wake: () => this.#wake(),
       withCString: (s, fn) => this.#withCStrings([s], fn),
@@ -357,14 +364,14 @@ const releaser = new FinalizationRegistry(({ m, ptr }) => m._wa_task_release(ptr
 
 /** A C coroutine running on the runtime; awaiting it gives its result. */
 class Task {
-  #rt; // the runtime's port: its module and the few internals a task needs
+  #port; // its runtime's module and the few internals a task needs
   #ptr;
   #callbacks = [];   // [{id, fn}] registered and not yet run
   #promise = null;
   #error;            // the Error made from the C error, made once
 
   constructor(port, ptr) {
-    this.#rt = port;
+    this.#port = port;
     this.#ptr = ptr;
     const m = port.m;
     this.id = m._wa_task_id(ptr);
@@ -373,7 +380,7 @@ class Task {
   }
 
   #state() {
-    return STATES[this.#rt.m._wa_js_state(this.#ptr)];
+    return STATES[this.#port.m._wa_js_state(this.#ptr)];
   }
 
   done() {
@@ -389,17 +396,17 @@ class Task {
     if (msg !== undefined && msg !== null && typeof msg !== 'string') {
       throw new TypeError(`cancel: message must be a string, not ${describe(msg)}`);
     }
-    const ok = this.#rt.withCString(msg, (p) => this.#rt.m._wa_task_cancel(this.#ptr, p));
-    this.#rt.wake();
+    const ok = this.#port.withCString(msg, (p) => this.#port.m._wa_task_cancel(this.#ptr, p));
+    this.#port.wake();
     return !!ok;
   }
 
   cancelling() {
-    return this.#rt.m._wa_task_cancelling(this.#ptr);
+    return this.#port.m._wa_task_cancelling(this.#ptr);
   }
 
   uncancel() {
-    return this.#rt.m._wa_task_uncancel(this.#ptr);
+    return this.#port.m._wa_task_uncancel(this.#ptr);
   }
 
   result() {
@@ -429,13 +436,11 @@ class Task {
   addDoneCallback(fn) {
     if (typeof fn !== 'function') throw new TypeError(`addDoneCallback: not a function: ${describe(fn)}`);
     const entry = { fn, id: 0 };
-    entry.id = this.#rt.register(() => {
+    entry.id = this.#port.onDone(this.#ptr, () => {
       this.#callbacks.splice(this.#callbacks.indexOf(entry), 1);
       fn(this);
     });
     this.#callbacks.push(entry);
-    this.#rt.m._wa_js_add_callback(this.#ptr, entry.id);
-    this.#rt.wake();
   }
 
   /** Removes every registration of fn; returns how many. */
@@ -443,8 +448,8 @@ class Task {
     let removed = 0;
     this.#callbacks = this.#callbacks.filter((entry) => {
       if (entry.fn !== fn) return true;
-      removed += this.#rt.m._wa_js_remove_callback(this.#ptr, entry.id);
-      this.#rt.drop(entry.id);
+      removed += this.#port.m._wa_js_remove_callback(this.#ptr, entry.id);
+      this.#port.drop(entry.id);
       return false;
     });
     return removed;
@@ -452,15 +457,13 @@ class Task {
 
   then(onFulfilled, onRejected) {
     this.#promise ??= new Promise((resolve, reject) => {
-      const id = this.#rt.register(() => {
+      this.#port.onDone(this.#ptr, () => {
         try {
           resolve(this.result());
         } catch (error) {
           reject(error);
         }
       });
-      this.#rt.m._wa_js_add_callback(this.#ptr, id);
-      this.#rt.wake();
     });
     return this.#promise.then(onFulfilled, onRejected);
   }
@@ -470,7 +473,7 @@ class Task {
   }
 
   #value() {
-    const m = this.#rt.m;
+    const m = this.#port.m;
     switch (m._wa_js_result_kind(this.#ptr)) {
       case RESULT_NUMBER:
         return m._wa_js_result_number(this.#ptr);
@@ -483,7 +486,7 @@ class Task {
 
   #outcomeError() {
     if (this.#error) return this.#error;
-    const m = this.#rt.m;
+    const m = this.#port.m;
     const type = m.UTF8ToString(m._wa_js_error_type(this.#ptr));
     const message = m.UTF8ToString(m._wa_js_error_message(this.#ptr));
     if (type === 'CancelledError') {
