@@ -49,7 +49,10 @@ wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *)) {
     slabs_free--;
   } else {
     s = wa__alloc(sizeof *s);
-    s->mem = malloc(asyncify_size + stack_size);
+    /* The wasm C ABI wants a 16-byte aligned stack, and malloc only
+       promises 8: compiled code that relies on the alignment (long double
+       locals in printf's float formatting) corrupts its own stack. */
+    s->mem = aligned_alloc(16, asyncify_size + stack_size);
     if (!s->mem) {
       free(s);
       return NULL;

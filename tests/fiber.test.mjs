@@ -101,3 +101,10 @@ test('a task whose recursion exhausts the engine\'s own call stack fails alone',
   assert.deepEqual(lines, ['b0', 'b1', 'b2']);
   assert.equal(await rt.run('deep_suspend', { depth: 10 }), undefined, 'fibers still switch');
 });
+
+test('every task stack is 16-byte aligned, so float formatting works on all of them', async () => {
+  const { rt, lines } = await testRuntime();
+  // Several live at once, so several slabs, wherever malloc puts them.
+  await Promise.all(Array.from({ length: 8 }, () => rt.createTask('stack_alignment')));
+  assert.deepEqual(lines, Array(8).fill("sp % 16 = 0, zero = '0'"));
+});

@@ -4,6 +4,7 @@
  * CPython's asyncio prints for the same program.
  */
 #include <emscripten.h>
+#include <emscripten/stack.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -350,3 +351,11 @@ WA_EXPORT_COROUTINE(deep_suspend, "depth:number")
 /* Declares a parameter type JavaScript has no value for. */
 static int bad_declaration(wa_task *self, const wa_args *args) { return WA_OK; }
 WA_EXPORT_COROUTINE(bad_declaration, "x:float")
+
+/* Prints the stack pointer's alignment and a float formatted on the task's
+   stack: a stack aligned to only 8 bytes made printf print 0.0 as "". */
+static int stack_alignment(wa_task *self, const wa_args *args) {
+  wa_print("sp %% 16 = %u, zero = '%.15g'", (unsigned)(emscripten_stack_get_current() % 16), 0.0);
+  return WA_OK;
+}
+WA_EXPORT_COROUTINE(stack_alignment, "")
