@@ -8,11 +8,14 @@
 
 #include "internal.h"
 
+enum { ARG_POINTER = WA_STRING + 1 }; /* a wa_kind results never have */
+
 typedef struct {
   char *key;
-  wa_kind kind;
+  int kind;
   double number;
   char *string;
+  void *pointer;
 } wa_arg;
 
 struct wa_args {
@@ -72,6 +75,14 @@ int wa_args_set_string(wa_args *a, const char *key, const char *value) {
   return WA_OK;
 }
 
+int wa_args_set_pointer(wa_args *a, const char *key, void *value) {
+  if (!a || !key) return WA_EINVAL;
+  wa_arg *it = slot(a, key);
+  it->kind = ARG_POINTER;
+  it->pointer = value;
+  return WA_OK;
+}
+
 bool wa_args_has(const wa_args *a, const char *key) { return find(a, key) != NULL; }
 
 double wa_arg_number(const wa_args *a, const char *key) {
@@ -82,4 +93,9 @@ double wa_arg_number(const wa_args *a, const char *key) {
 const char *wa_arg_string(const wa_args *a, const char *key) {
   const wa_arg *it = find(a, key);
   return it && it->kind == WA_STRING ? it->string : NULL;
+}
+
+void *wa_arg_pointer(const wa_args *a, const char *key) {
+  const wa_arg *it = find(a, key);
+  return it && it->kind == ARG_POINTER ? it->pointer : NULL;
 }

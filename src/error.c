@@ -3,7 +3,8 @@
  *
  * An error is a refcounted (type, message) pair, shared by everyone who
  * sees it: a task's outcome and each awaiter's indicator point at the same
- * one, so a cancel message travels unchanged to every awaiter.
+ * one, so a cancel message travels unchanged to every awaiter. An exception
+ * group is an error of type ExceptionGroup whose children are errors.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,8 +28,19 @@ wa_error *wa__error_ref(wa_error *e) {
   return e;
 }
 
+wa_error *wa__error_group(const char *message, wa_error *const *errors, int n) {
+  wa_error *g = wa__error_new("ExceptionGroup", message);
+  g->children = wa__alloc((n ? n : 1) * sizeof *g->children);
+  for (int i = 0; i < n; i++) g->children[i] = wa__error_ref(errors[i]);
+  g->count = n;
+  return g;
+}
+
 void wa__error_unref(wa_error *e) {
   if (!e || --e->refs > 0) return;
+  for (int i = 0; i < e->count; i++) wa__error_unref(e->children[i]);
+  free(e->children);
+  if (e->host_id) wa_host_error_freed(e->host_id);
   free(e->type);
   free(e->message);
   free(e);
@@ -65,6 +77,13 @@ bool wa_error_matches(const char *type) {
   return e && strcmp(e->type, type) == 0;
 }
 
+wa_error *wa__error_take(void) {
+  wa_error **slot = wa__indicator();
+  wa_error *e = *slot;
+  *slot = NULL;
+  return e;
+}
+
 void wa_error_clear(void) {
   wa_error **slot = wa__indicator();
   wa__error_unref(*slot);
@@ -79,3 +98,67 @@ int wa_reraise(void) {
 
 const char *wa_error_type(const wa_error *e) { return e ? e->type : NULL; }
 const char *wa_error_message(const wa_error *e) { return e ? e->message : NULL; }
+
+/* ---- exception groups --------------------------------------------------- */
+
+bool wa_error_is_group(const wa_error *e) { return e && e->children; }
+int wa_error_count(const wa_error *e) { return e ? e->count : 0; }
+
+const wa_error *wa_error_child(const wa_error *e, int i) {
+  return e && i >= 0 && i < e->count ? e->children[i] : NULL;
+}
+
+/* Does e, a leaf, match? NULL type: everything does. */
+static bool leaf_matches(const wa_error *e, const char *type) {
+  return !type || strcmp(e->type, type) == 0;
+}
+
+/* BaseExceptionGroup.split: the part of e matching type (kept nested as it
+   was) and the rest; either may come back NULL. A leaf that is not a group
+   goes wholly one way. Empty subgroups vanish. */
+static void split(wa_error *e, const char *type, wa_error **match, wa_error **rest) {
+  if (!e->children) {
+    bool m = leaf_matches(e, type);
+    *match = m ? wa__error_ref(e) : NULL;
+    *rest = m ? NULL : wa__error_ref(e);
+    return;
+  }
+  wa_error **m = wa__alloc(e->count * sizeof *m), **r = wa__alloc(e->count * sizeof *r);
+  int nm = 0, nr = 0;
+  for (int i = 0; i < e->count; i++) {
+    wa_error *cm, *cr;
+    split(e->children[i], type, &cm, &cr);
+    if (cm) m[nm++] = cm;
+    if (cr) r[nr++] = cr;
+  }
+  *match = nm == e->count ? wa__error_ref(e) : nm ? wa__error_group(e->message, m, nm) : NULL;
+  *rest = nr == e->count ? wa__error_ref(e) : nr ? wa__error_group(e->message, r, nr) : NULL;
+  for (int i = 0; i < nm; i++) wa__error_unref(m[i]);
+  for (int i = 0; i < nr; i++) wa__error_unref(r[i]);
+  free(m);
+  free(r);
+}
+
+void wa_error_split(const wa_error *e, const char *type, wa_error **match, wa_error **rest) {
+  wa_error *m = NULL, *r = NULL;
+  if (e) split((wa_error *)e, type, &m, &r);
+  if (match) *match = m; else wa__error_unref(m);
+  if (rest) *rest = r; else wa__error_unref(r);
+}
+
+wa_error *wa_error_catch(const char *type) {
+  wa_error **slot = wa__indicator();
+  wa_error *e = *slot, *match, *rest;
+  if (!e) return NULL;
+  if (e->children) {
+    split(e, type, &match, &rest);
+  } else { /* except* wraps a naked error that matches in a group */
+    match = leaf_matches(e, type) ? wa__error_group("", &e, 1) : NULL;
+    rest = match ? NULL : wa__error_ref(e);
+  }
+  wa__error_unref(e);
+  *slot = rest;
+  return match;
+}
+
+void wa_error_release(wa_error *e) { wa__error_unref(e); }

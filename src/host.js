@@ -7,6 +7,9 @@ mergeInto(LibraryManager.library, {
   wa_host_callback: function (id, task) {
     Module['waHost'].callback(id, task);
   },
+  wa_host_error_freed: function (id) {
+    Module['waHost'].errorFreed(id);
+  },
   wa_host_report: function (ptr, len) {
     Module['waHost'].report(len < 0 ? UTF8ToString(ptr) : UTF8ToString(ptr, len));
   },

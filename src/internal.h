@@ -9,6 +9,10 @@
  *                runs on its fiber until it suspends or ends.
  *   - cancel.c   Task.cancel / cancelling / uncancel.
  *   - sleep.c    asyncio.sleep: a future embedded in the task.
+ *   - future.c   asyncio.Future: a task with no body, ended by code.
+ *   - group.c    asyncio.TaskGroup.
+ *   - gather.c   asyncio.gather.  shield.c: asyncio.shield.
+ *   - timeout.c  asyncio.timeout and wait_for.
  *   - fiber.c    C stacks and Asyncify buffers, pooled; overflow checks.
  */
 #ifndef WA_INTERNAL_H
@@ -33,9 +37,16 @@ struct wa_error {
   int refs;
   char *type;
   char *message;
+  wa_error **children; /* an exception group's errors (type ExceptionGroup) */
+  int count;
+  int host_id;         /* a JS Error kept for it by the host, or 0 */
 };
 
 wa_error *wa__error_new(const char *type, const char *message);
+/* A new ExceptionGroup holding references to errors[0..n). */
+wa_error *wa__error_group(const char *message, wa_error *const *errors, int n);
+/* Takes the error out of the current indicator (the caller owns it). */
+wa_error *wa__error_take(void);
 wa_error *wa__error_ref(wa_error *e);
 void wa__error_unref(wa_error *e);
 bool wa__error_is_cancel(const wa_error *e);
@@ -47,7 +58,8 @@ wa_error **wa__indicator(void);
 
 /* ---- timer.c ------------------------------------------------------------ */
 
-typedef enum { TIMER_SLEEP, TIMER_HOST } wa_timer_kind;
+typedef enum { TIMER_SLEEP, TIMER_HOST, TIMER_CALL } wa_timer_kind;
+typedef void (*wa_call_fn)(void *arg);
 
 typedef struct wa_timer {
   double when;
@@ -57,6 +69,9 @@ typedef struct wa_timer {
   wa_task *task;     /* TIMER_SLEEP: the sleeper */
   unsigned gen;      /* TIMER_SLEEP: which of its sleeps */
   int host_id;       /* TIMER_HOST: the JS callback to call */
+  wa_call_fn fn;     /* TIMER_CALL: what to call, with arg */
+  void *arg;
+  bool cancelled;    /* TIMER_CALL: cancelled after it was queued */
 } wa_timer;
 
 void wa__timer_start(wa_timer *t, double when);
@@ -79,9 +94,18 @@ void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux);
 void wa__loop_note_host_call(void);
 int wa__loop_ready_count(void);
 
+/* loop.call_soon / call_at for C callbacks. The loop owns the handle and
+   frees it after it runs or is cancelled: the caller must forget it then. */
+wa_timer *wa__call_soon(wa_call_fn fn, void *arg);
+wa_timer *wa__call_at(double when, wa_call_fn fn, void *arg);
+void wa__call_cancel(wa_timer *h);
+
 /* ---- task.c ------------------------------------------------------------- */
 
 typedef enum { TASK_PENDING, TASK_DONE, TASK_FAILED, TASK_CANCELLED } wa_state;
+/* A coroutine task runs C on a fiber; a future has no body and is ended by
+   code (gather, shield, ...); a host task's body is a JS async function. */
+typedef enum { KIND_CORO, KIND_FUTURE, KIND_HOST } wa_task_kind;
 typedef enum { WAIT_NONE, WAIT_SLEEP, WAIT_TASK } wa_wait;
 typedef enum { SLEEP_PENDING, SLEEP_DONE, SLEEP_CANCELLED } wa_sleep_state;
 
@@ -98,17 +122,28 @@ typedef struct wa_callback {
 
 typedef struct wa_slab wa_slab;
 
+/* What a future does when cancelled, and how its data is freed. */
+typedef struct {
+  bool (*cancel)(wa_task *f, const char *msg); /* NULL: Future.cancel */
+  void (*free)(void *data);
+} wa_future_ops;
+
 struct wa_task {
   unsigned id;
   int refs;
   char *name;
+  wa_task_kind kind;
   wa_coro_fn fn;
   wa_args *args;
+  const wa_future_ops *ops; /* KIND_FUTURE */
+  void *data;               /* KIND_FUTURE: the ops' state */
+  int host_id;              /* KIND_HOST: the JS task's id */
 
   wa_state state;
   wa_value result;
   wa_error *outcome;   /* FAILED: the error; CANCELLED: the CancelledError */
   bool retrieved;      /* someone looked at the outcome */
+  bool cancel_taken;   /* its CancelledError was handed out once */
   wa_error *err;       /* the error indicator while it runs */
 
   int num_cancels;     /* cancelling() */
@@ -127,6 +162,10 @@ struct wa_task {
 };
 
 extern wa_task *wa__current;
+
+/* A new task object, pending, with the caller's and the runtime's
+   references; nothing is queued. name NULL: "Task-<n>". */
+wa_task *wa__task_alloc(const char *name);
 extern int wa__tasks_alive;
 
 void wa__task_step(wa_task *t, wa_error *exc);
@@ -141,6 +180,12 @@ void wa__task_add_host_callback(wa_task *t, int host_id);
 int wa__task_remove_host_callback(wa_task *t, int host_id);
 void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome);
 wa_error *wa__cancelled_error(const char *msg);
+/* Task._make_cancelled_error: the error a cancelled t ended with, or a new
+   one carrying the message of its last cancel request. */
+wa_error *wa__task_cancelled_error(wa_task *t);
+/* Marks t's error as seen and returns it (borrowed), NULL unless failed. */
+wa_error *wa__task_error(wa_task *t);
+void wa__task_set_value(wa_task *t, wa_value v);
 bool wa__task_abandon(const char *why);
 
 /* ---- cancel.c ----------------------------------------------------------- */
@@ -148,6 +193,29 @@ bool wa__task_abandon(const char *why);
 /* After a task registered what it waits on: a cancel it requested of
    itself while running is passed to that waiter now. */
 void wa__cancel_forward_pending(wa_task *t);
+
+/* ---- future.c ---------------------------------------------------------- */
+
+/* A new pending future; returns the caller's reference (the runtime holds
+   another until it ends). ops may be NULL. */
+wa_task *wa__future_new(const char *name, const wa_future_ops *ops, void *data);
+/* Ends f (a no-op when it already ended). set_error takes e. */
+void wa__future_set_result(wa_task *f, wa_value v);
+void wa__future_set_error(wa_task *f, wa_error *e);
+/* Future.cancel: ends f cancelled with msg; false when already done. */
+bool wa__future_cancel(wa_task *f, const char *msg);
+
+/* ---- group.c ------------------------------------------------------------ */
+
+/* Adds an existing task (a JS task) to g, with create_task's checks. */
+int wa__group_adopt(wa_group *g, wa_task *t);
+/* wa_group_exit in steps, for callers that cannot suspend in C: begin
+   (takes exc); while next() gives a future, await it and pass what the
+   await raised (or NULL) to awaited(); end() gives the error to raise. */
+int wa__group_exit_begin(wa_group *g, wa_error *exc);
+wa_task *wa__group_exit_next(wa_group *g);
+void wa__group_exit_awaited(wa_group *g, wa_error *exc);
+wa_error *wa__group_exit_end(wa_group *g);
 
 /* ---- sleep.c ------------------------------------------------------------ */
 
@@ -183,5 +251,6 @@ wa_coro_fn wa__registry_find(const char *name);
 void wa_host_print(const char *text, int len);
 void wa_host_callback(int host_id, wa_task *t);
 void wa_host_report(const char *text, int len);
+void wa_host_error_freed(int host_id);
 
 #endif /* WA_INTERNAL_H */

@@ -57,6 +57,35 @@ static wa_handle ready_pop(void) {
 
 void wa__loop_note_host_call(void) { host_called = true; }
 
+static wa_timer *new_call(wa_call_fn fn, void *arg) {
+  wa_timer *h = wa__alloc(sizeof *h);
+  *h = (wa_timer){.index = -1, .kind = TIMER_CALL, .fn = fn, .arg = arg};
+  return h;
+}
+
+wa_timer *wa__call_soon(wa_call_fn fn, void *arg) {
+  wa_timer *h = new_call(fn, arg);
+  wa__ready_push(H_TIMER, NULL, h);
+  return h;
+}
+
+wa_timer *wa__call_at(double when, wa_call_fn fn, void *arg) {
+  wa_timer *h = new_call(fn, arg);
+  wa__timer_start(h, when);
+  return h;
+}
+
+/* In the heap: drop it now. Already queued: skip it when its turn comes,
+   like CPython's cancelled handles. */
+void wa__call_cancel(wa_timer *h) {
+  if (h->index >= 0) {
+    wa__timer_stop(h);
+    free(h);
+  } else {
+    h->cancelled = true;
+  }
+}
+
 double wa_time(void) {
   return virtual_clock ? clock_now : emscripten_get_now() - clock_origin;
 }
@@ -70,6 +99,9 @@ static void run_handle(wa_handle h) {
     wa_timer *t = h.aux;
     if (t->kind == TIMER_SLEEP) {
       wa__sleep_fire(t);
+    } else if (t->kind == TIMER_CALL) {
+      if (!t->cancelled) t->fn(t->arg);
+      free(t);
     } else {
       wa__loop_note_host_call();
       wa_host_callback(t->host_id, NULL);

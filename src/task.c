@@ -16,6 +16,7 @@
 wa_task *wa__current;
 int wa__tasks_alive; /* allocated and not yet freed */
 static unsigned next_id = 1;
+static unsigned next_number = 1; /* for default names; futures take none */
 
 static void fiber_main(void *arg);
 
@@ -25,6 +26,14 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
     wa_raise("TypeError", "wa_task_spawn: the coroutine is NULL");
     return NULL;
   }
+  wa_task *t = wa__task_alloc(name);
+  t->fn = fn;
+  t->args = args;
+  wa__ready_push(H_STEP, t, NULL);
+  return t;
+}
+
+wa_task *wa__task_alloc(const char *name) {
   wa_task *t = wa__alloc(sizeof *t);
   wa__tasks_alive++;
   t->id = next_id++;
@@ -33,12 +42,9 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
     t->name = wa__strdup(name);
   } else {
     t->name = wa__alloc(24);
-    snprintf(t->name, 24, "Task-%u", t->id);
+    snprintf(t->name, 24, "Task-%u", next_number++);
   }
-  t->fn = fn;
-  t->args = args;
   t->sleep_timer = (wa_timer){.index = -1, .kind = TIMER_SLEEP, .task = t};
-  wa__ready_push(H_STEP, t, NULL);
   return t;
 }
 
@@ -48,7 +54,8 @@ static void task_free(wa_task *t) {
   if (t->state == TASK_FAILED && !t->retrieved) {
     char text[700];
     int n = snprintf(text, sizeof text,
-                     "Task exception was never retrieved: %s: %s: %s",
+                     "%s exception was never retrieved: %s: %s: %s",
+                     t->kind == KIND_FUTURE ? "Future" : "Task",
                      t->name, t->outcome->type, t->outcome->message);
     wa_host_report(text, n < (int)sizeof text ? n : (int)sizeof text - 1);
   }
@@ -59,6 +66,7 @@ static void task_free(wa_task *t) {
   wa__error_unref(t->err);
   wa__error_unref(t->resume_exc);
   free(t->cancel_msg);
+  if (t->ops && t->ops->free) t->ops->free(t->data);
   free(t);
   wa__tasks_alive--;
 }
@@ -75,6 +83,30 @@ bool wa_task_cancelled(const wa_task *t) { return t->state == TASK_CANCELLED; }
 
 wa_error *wa__cancelled_error(const char *msg) {
   return wa__error_new("CancelledError", msg);
+}
+
+/* Task._make_cancelled_error. A task that ended by raising CancelledError
+   hands that error (with its message) to the first who asks; later askers
+   get a CancelledError without a message, as in CPython, where the task
+   keeps the first and forgets the message. A future keeps its error. */
+wa_error *wa__task_cancelled_error(wa_task *t) {
+  if (t->state != TASK_CANCELLED) return wa__cancelled_error(t->cancel_msg);
+  if (t->kind == KIND_FUTURE) return wa__error_ref(t->outcome);
+  if (t->cancel_taken) return wa__cancelled_error(NULL);
+  t->cancel_taken = true;
+  return wa__error_ref(t->outcome);
+}
+
+/* What awaiting t raises: its error, or its CancelledError. */
+static wa_error *outcome_error(wa_task *t) {
+  if (t->state == TASK_CANCELLED) return wa__task_cancelled_error(t);
+  return wa__error_ref(t->outcome);
+}
+
+wa_error *wa__task_error(wa_task *t) {
+  if (t->state != TASK_FAILED) return NULL;
+  t->retrieved = true;
+  return t->outcome;
 }
 
 /* Records the outcome and queues the done callbacks, in order. */
@@ -260,7 +292,7 @@ int wa__task_remove_host_callback(wa_task *t, int host_id) {
    outcome. */
 static void wakeup(wa_task *waiter, wa_task *awaited) {
   awaited->retrieved = true;
-  wa__task_step(waiter, awaited->state == TASK_DONE ? NULL : wa__error_ref(awaited->outcome));
+  wa__task_step(waiter, awaited->state == TASK_DONE ? NULL : outcome_error(awaited));
 }
 
 void wa__task_run_callback(wa_task *t, wa_callback *cb) {
@@ -285,7 +317,7 @@ void wa__task_run_callback(wa_task *t, wa_callback *cb) {
 /* Passes t's outcome to the caller: WA_OK, or t's error in the indicator. */
 static int outcome_code(const wa_task *t) {
   ((wa_task *)t)->retrieved = true;
-  return t->state == TASK_DONE ? WA_OK : wa__error_set(wa__error_ref(t->outcome));
+  return t->state == TASK_DONE ? WA_OK : wa__error_set(outcome_error((wa_task *)t));
 }
 
 int wa_task_join(wa_task *t) {
@@ -327,19 +359,29 @@ int wa_task_exception(const wa_task *t, const wa_error **out) {
   return WA_OK;
 }
 
-static int set_result(wa_task *self, wa_value v) {
-  if (!self) return wa_raise("RuntimeError", "no task to return from"), WA_ESTATE;
-  free((char *)self->result.string);
-  self->result = v;
-  return WA_OK;
+/* Sets t's result to a copy of v. */
+void wa__task_set_value(wa_task *t, wa_value v) {
+  free((char *)t->result.string);
+  if (v.kind == WA_STRING) v.string = wa__strdup(v.string ? v.string : "");
+  t->result = v;
 }
 
 int wa_return_number(wa_task *self, double value) {
-  return set_result(self, (wa_value){.kind = WA_NUMBER, .number = value});
+  if (!self) return wa_raise("RuntimeError", "no task to return from"), WA_ESTATE;
+  wa__task_set_value(self, (wa_value){.kind = WA_NUMBER, .number = value});
+  return WA_OK;
 }
 
 int wa_return_string(wa_task *self, const char *value) {
-  return set_result(self, (wa_value){.kind = WA_STRING, .string = wa__strdup(value ? value : "")});
+  if (!self) return wa_raise("RuntimeError", "no task to return from"), WA_ESTATE;
+  wa__task_set_value(self, (wa_value){.kind = WA_STRING, .string = value});
+  return WA_OK;
+}
+
+int wa_return_value(wa_task *self, const wa_value *value) {
+  if (!self || !value) return wa_raise("RuntimeError", "no task or value to return"), WA_ESTATE;
+  wa__task_set_value(self, *value);
+  return WA_OK;
 }
 
 /* The running task's fiber died under it (its C stack overflowed and the

@@ -61,6 +61,22 @@ int wa_reraise(void);
 const char *wa_error_type(const wa_error *e);
 const char *wa_error_message(const wa_error *e);
 
+/* Exception groups (type "ExceptionGroup"), as task groups raise them: a
+   group holds errors, some of which may be groups themselves. */
+bool wa_error_is_group(const wa_error *e);
+int wa_error_count(const wa_error *e);
+const wa_error *wa_error_child(const wa_error *e, int i); /* borrowed */
+/* BaseExceptionGroup.split(type): the errors of e whose type is `type`
+   (NULL: all), and the rest, each as a new group keeping e's nesting, or
+   NULL when empty; both are new references (wa_error_release). */
+void wa_error_split(const wa_error *e, const char *type, wa_error **match, wa_error **rest);
+/* `except* type`: takes the matching part out of the indicator and returns
+   it (a new reference, or NULL when nothing matched); the rest stays in
+   the indicator, which is cleared when nothing is left. A plain error that
+   matches comes back wrapped in a group, as in Python. */
+wa_error *wa_error_catch(const char *type);
+void wa_error_release(wa_error *e);
+
 /* ---- Tasks -------------------------------------------------------------- */
 
 /* Creates a task running fn(task, args) and queues its first step; it does
@@ -109,9 +125,10 @@ int wa_task_result(const wa_task *t, wa_value *out);
    or cancelled: as wa_task_result. */
 int wa_task_exception(const wa_task *t, const wa_error **out);
 
-/* Set the running task's result; both return WA_OK. */
+/* Set the running task's result; all return WA_OK. */
 int wa_return_number(wa_task *self, double value);
 int wa_return_string(wa_task *self, const char *value);
+int wa_return_value(wa_task *self, const wa_value *value); /* copies it */
 
 /* Done callbacks run after t ends, one per loop step, in registration
    order, never inline; one added to a done task is queued at once. */
@@ -119,6 +136,83 @@ typedef void (*wa_done_fn)(wa_task *t, void *arg);
 int wa_task_add_done_callback(wa_task *t, wa_done_fn fn, void *arg);
 /* Removes every (fn, arg) registration; returns how many. */
 int wa_task_remove_done_callback(wa_task *t, wa_done_fn fn, void *arg);
+
+/* ---- Task groups (asyncio.TaskGroup) ------------------------------------ */
+
+/* A group of child tasks owned by the task that enters it:
+     wa_group *g = wa_group_new();
+     int rc = wa_group_enter(g);
+     if (rc == WA_OK) {
+       wa_group_spawn(g, child, NULL, "a");  (returns a reference to release)
+       rc = ...the body's work...;
+     }
+     rc = wa_group_exit(g, rc);
+     wa_group_free(g);
+   The first child failure cancels the other children and the body (at its
+   current suspension). Exit waits for every child, then fails with an
+   ExceptionGroup of the children's errors in finishing order followed by
+   the body's (cancellations never included), or passes on a cancellation
+   from outside, or the body's own outcome. */
+typedef struct wa_group wa_group;
+wa_group *wa_group_new(void);
+/* Binds the group to the running task (RuntimeError outside a task or when
+   entered twice). */
+int wa_group_enter(wa_group *g);
+/* wa_task_spawn into the group. NULL with a RuntimeError in the indicator
+   when the group was not entered, is shutting down (a child failed or the
+   body raised) or is finished. */
+wa_task *wa_group_spawn(wa_group *g, wa_coro_fn fn, wa_args *args, const char *name);
+/* Waits for all children; body_rc is the body's outcome (with the
+   indicator set when negative). Returns the group's outcome. */
+int wa_group_exit(wa_group *g, int body_rc);
+void wa_group_free(wa_group *g);
+
+/* ---- gather and shield --------------------------------------------------- */
+
+/* asyncio.gather: a future to join that ends when all n tasks are done.
+   Without return_exceptions the join fails at the first error while the
+   other tasks run on; with it, the join succeeds and errors are results.
+   Cancelling the future cancels the tasks, and the join then fails with
+   CancelledError in either mode. Returns a new reference. */
+wa_task *wa_gather(wa_task *const *tasks, int n, bool return_exceptions);
+/* After a successful join: item i's result in *value (error NULL), or with
+   return_exceptions its error in *error (borrowed from the gather). A
+   cancelled task's error is a CancelledError without message, as in
+   CPython's results list. */
+int wa_gather_result(const wa_task *gather, int i, wa_value *value, const wa_error **error);
+int wa_gather_count(const wa_task *gather);
+wa_task *wa_gather_task(const wa_task *gather, int i); /* borrowed */
+
+/* asyncio.shield: a future mirroring inner's outcome. Cancelling it (or the
+   task joining it) leaves inner running. inner itself when already done.
+   Returns a new reference. */
+wa_task *wa_shield(wa_task *inner);
+
+/* ---- Timeouts (asyncio.timeout, wait_for) -------------------------------- */
+
+/* A scope that cancels the task that entered it at a deadline:
+     wa_timeout *to = wa_timeout_new(500);
+     int rc = wa_timeout_enter(to);
+     if (rc == WA_OK) rc = ...the body's work...;
+     rc = wa_timeout_exit(to, rc);   (CancelledError -> TimeoutError if it fired)
+     wa_timeout_free(to);
+   delay_ms is from now; INFINITY means no deadline. */
+typedef struct wa_timeout wa_timeout;
+wa_timeout *wa_timeout_new(double delay_ms);
+int wa_timeout_enter(wa_timeout *to);
+int wa_timeout_exit(wa_timeout *to, int body_rc);
+bool wa_timeout_expired(const wa_timeout *to);
+/* The deadline in loop time (wa_time()); INFINITY when none. */
+double wa_timeout_when(const wa_timeout *to);
+/* Moves the deadline of an entered scope (INFINITY: none). */
+int wa_timeout_reschedule(wa_timeout *to, double when);
+void wa_timeout_free(wa_timeout *to);
+
+/* Joins t for at most ms (INFINITY: no limit). On expiry cancels t, waits
+   for it to end and fails with TimeoutError, unless t caught the cancel
+   and returned, which counts as success. ms <= 0: a task not yet started
+   never runs. Cancelling the caller cancels t. */
+int wa_wait_for(wa_task *t, double ms);
 
 /* ---- Time --------------------------------------------------------------- */
 
@@ -136,10 +230,14 @@ wa_args *wa_args_new(void);
 void wa_args_free(wa_args *a);
 int wa_args_set_number(wa_args *a, const char *key, double value);
 int wa_args_set_string(wa_args *a, const char *key, const char *value);
+/* For C callers only (JavaScript cannot pass one): a pointer the task may
+   use but does not own, e.g. state shared by the tasks of one job. */
+int wa_args_set_pointer(wa_args *a, const char *key, void *value);
 bool wa_args_has(const wa_args *a, const char *key);
 /* NaN / NULL when missing or of the other kind. */
 double wa_arg_number(const wa_args *a, const char *key);
 const char *wa_arg_string(const wa_args *a, const char *key);
+void *wa_arg_pointer(const wa_args *a, const char *key);
 
 /* ---- Output and registration -------------------------------------------- */
 

@@ -52,6 +52,7 @@ export async function createRuntime(options = {}) {
     print: () => {},
     callback: () => {},
     report: () => {},
+    errorFreed: () => {},
   };
   const m = await createModule({ wasmBinary: await loadBytes(wasm), waHost: host });
   return new Runtime(m, host, opts);

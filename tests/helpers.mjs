@@ -3,9 +3,11 @@
 // collecting printed lines and reported errors.
 import { createRuntime } from '../src/wasyncio.mjs';
 
+// WASYNCIO_BUILD=dir runs the tests on a module built there (scripts/build.sh).
+const buildDir = process.env.WASYNCIO_BUILD ?? 'build';
 export const testModule = {
-  factory: () => import('../build/wasyncio_test.mjs'),
-  wasm: new URL('../build/wasyncio_test.wasm', import.meta.url),
+  factory: () => import(new URL(`../${buildDir}/wasyncio_test.mjs`, import.meta.url)),
+  wasm: new URL(`../${buildDir}/wasyncio_test.wasm`, import.meta.url),
 };
 
 export async function testRuntime(options = {}) {

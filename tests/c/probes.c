@@ -359,3 +359,32 @@ static int stack_alignment(wa_task *self, const wa_args *args) {
   return WA_OK;
 }
 WA_EXPORT_COROUTINE(stack_alignment, "")
+
+/* TG3: children failing with KeyError at 20 ms, ValueError and TypeError at
+   10 ms; the body sleeps 100 ms. Prints what the group raises. */
+static int group_errors(wa_task *self, const wa_args *args) {
+  static const struct { const char *type; double ms; } kids[] = {
+      {"KeyError", 20}, {"ValueError", 10}, {"TypeError", 10}};
+  wa_group *g = wa_group_new();
+  int rc = wa_group_enter(g);
+  for (int i = 0; rc == WA_OK && i < 3; i++) {
+    wa_args *a = wa_args_new();
+    wa_args_set_number(a, "ms", kids[i].ms);
+    wa_args_set_string(a, "type", kids[i].type);
+    wa_args_set_string(a, "message", kids[i].type);
+    wa_task_release(wa_group_spawn(g, fail, a, kids[i].type));
+  }
+  if (rc == WA_OK) {
+    rc = wa_sleep(100);
+    report("body", rc);
+  }
+  rc = wa_group_exit(g, rc);
+  wa_group_free(g);
+  const wa_error *e = wa_error_current();
+  wa_print("exit rc=%d %s n=%d", rc, e ? wa_error_type(e) : "-", wa_error_count(e));
+  for (int i = 0; i < wa_error_count(e); i++)
+    wa_print("  %s(%s)", wa_error_type(wa_error_child(e, i)), wa_error_message(wa_error_child(e, i)));
+  wa_print("cancelling=%d", wa_task_cancelling(self));
+  return rc;
+}
+WA_EXPORT_COROUTINE(group_errors, "")

@@ -1,0 +1,125 @@
+/*
+ * gather.c: asyncio.gather. The outer future ends when every child is
+ * done, or at the first failure when errors are not returned as values; in
+ * that case the other children run on (G2). Cancelling the outer future
+ * cancels the children instead, and the outcome becomes a CancelledError
+ * whatever return_exceptions says (G4). After the join, wa_gather_result
+ * reads the results in argument order.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+typedef struct {
+  wa_task **children; /* as given, repeats included */
+  wa_error **slots;   /* at the end with return_exceptions: each error */
+  int n, unique, finished;
+  bool return_exceptions;
+  bool cancel_requested;
+} gathering;
+
+static void gathering_free(void *data) {
+  gathering *g = data;
+  for (int i = 0; i < g->n; i++) {
+    wa_task_release(g->children[i]);
+    if (g->slots) wa__error_unref(g->slots[i]);
+  }
+  free(g->children);
+  free(g->slots);
+  free(g);
+}
+
+/* _GatheringFuture.cancel: cancel the children, not the future itself. */
+static bool gathering_cancel(wa_task *outer, const char *msg) {
+  gathering *g = outer->data;
+  bool any = false;
+  for (int i = 0; i < g->n; i++)
+    if (wa_task_cancel(g->children[i], msg)) any = true;
+  if (any) g->cancel_requested = true;
+  return any;
+}
+
+static const wa_future_ops gathering_ops = {gathering_cancel, gathering_free};
+
+/* The results list, as CPython builds it: a cancelled task's slot holds a
+   new CancelledError without the message (the task forgot it), a
+   future's with its message. */
+static void collect_results(gathering *g) {
+  g->slots = wa__alloc(g->n * sizeof *g->slots);
+  for (int i = 0; i < g->n; i++) {
+    wa_task *c = g->children[i];
+    if (c->state == TASK_CANCELLED)
+      g->slots[i] = c->kind == KIND_FUTURE ? wa__error_ref(c->outcome) : wa__cancelled_error(NULL);
+    else
+      g->slots[i] = wa__error_ref(wa__task_error(c));
+  }
+}
+
+/* gather's _done_callback, run once per distinct child. */
+static void on_child_done(wa_task *child, void *arg) {
+  wa_task *outer = arg;
+  gathering *g = outer->data;
+  g->finished++;
+  if (outer->state != TASK_PENDING) {
+    wa__task_error(child); /* seen: not "never retrieved" */
+  } else if (!g->return_exceptions && child->state == TASK_CANCELLED) {
+    wa__future_set_error(outer, wa__task_cancelled_error(child));
+  } else if (!g->return_exceptions && wa__task_error(child)) {
+    wa__future_set_error(outer, wa__error_ref(child->outcome));
+  } else if (g->finished == g->unique) {
+    collect_results(g);
+    if (g->cancel_requested)
+      wa__future_set_error(outer, wa__task_cancelled_error(child));
+    else
+      wa__future_set_result(outer, (wa_value){.kind = WA_NONE});
+  }
+  wa_task_release(outer);
+}
+
+static bool seen_before(wa_task *const *tasks, int i) {
+  for (int j = 0; j < i; j++)
+    if (tasks[j] == tasks[i]) return true;
+  return false;
+}
+
+wa_task *wa_gather(wa_task *const *tasks, int n, bool return_exceptions) {
+  if (n < 0 || (n > 0 && !tasks))
+    return wa_raise("TypeError", "wa_gather: no task array for %d tasks", n), NULL;
+  for (int i = 0; i < n; i++)
+    if (!tasks[i]) return wa_raise("TypeError", "wa_gather: task %d is NULL", i), NULL;
+  gathering *g = wa__alloc(sizeof *g);
+  g->children = wa__alloc((n ? n : 1) * sizeof *g->children);
+  g->n = n;
+  g->return_exceptions = return_exceptions;
+  wa_task *outer = wa__future_new("gather", &gathering_ops, g);
+  for (int i = 0; i < n; i++) {
+    g->children[i] = tasks[i];
+    wa_task_retain(tasks[i]);
+    if (seen_before(tasks, i)) continue; /* the same task twice: one callback */
+    g->unique++;
+    wa_task_retain(outer);
+    wa_task_add_done_callback(tasks[i], on_child_done, outer);
+  }
+  if (n == 0) wa__future_set_result(outer, (wa_value){.kind = WA_NONE});
+  return outer;
+}
+
+int wa_gather_result(const wa_task *gather, int i, wa_value *value, const wa_error **error) {
+  if (wa_gather_count(gather) <= i || i < 0)
+    return wa_raise("IndexError", "wa_gather_result: no item %d", i), WA_EINVAL;
+  gathering *g = gather->data;
+  if (gather->state != TASK_DONE || !g->slots)
+    return wa_raise("InvalidStateError", "wa_gather_result: the gather has no results"), WA_ESTATE;
+  if (error) *error = g->slots[i];
+  if (value) *value = g->slots[i] ? (wa_value){.kind = WA_NONE} : g->children[i]->result;
+  return WA_OK;
+}
+
+int wa_gather_count(const wa_task *gather) {
+  return gather && gather->ops == &gathering_ops ? ((gathering *)gather->data)->n : -1;
+}
+
+wa_task *wa_gather_task(const wa_task *gather, int i) {
+  if (wa_gather_count(gather) <= i || i < 0) return NULL;
+  return ((gathering *)gather->data)->children[i];
+}

@@ -1,0 +1,312 @@
+/*
+ * json.c: a recursive-descent JSON parser (RFC 8259), see json.h.
+ *
+ * It runs on task fibers, whose C stacks are small, so recursion is bounded
+ * by MAX_DEPTH and the recursive functions keep no arrays or address-taken
+ * locals (on wasm those would live on the C stack; the rest do not). Every
+ * value records its span in the document's copy of the text, which the root
+ * owns.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* From alloc.c; declared here rather than via internal.h so this file
+   builds natively, with the test supplying them. */
+extern void *wa__alloc(size_t size); /* zeroed, never NULL */
+extern char *wa__strdup(const char *s);
+
+#define MAX_DEPTH 64
+
+typedef struct {
+  char *s;    /* the document's copy of the text */
+  int pos;    /* next character to read */
+  int depth;  /* open arrays and objects */
+  int err_at; /* where the error is... */
+  const char *err_what; /* ...and what, formatted only by wa__json_parse */
+} parser;
+
+/* Records the error and returns NULL, so callers can `return fail(...)`.
+   Only the innermost failure calls it; everyone above just passes NULL up.
+   It does not format: snprintf's varargs would live in the frame of every
+   recursive function it got inlined into, 64 times over. */
+static void *fail(parser *p, int at, const char *what) {
+  p->err_at = at;
+  p->err_what = what;
+  return NULL;
+}
+
+static bool digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Skips whitespace and returns the next character, without consuming it. */
+static char peek(parser *p) {
+  while (p->s[p->pos] && strchr(" \t\n\r", p->s[p->pos])) p->pos++;
+  return p->s[p->pos];
+}
+
+static void free_node(wa_json *v) {
+  for (int i = 0; i < v->count; i++) {
+    free_node(v->items[i]);
+    if (v->keys) free(v->keys[i]);
+  }
+  free(v->items);
+  free(v->keys);
+  free(v->string);
+  free(v);
+}
+
+/* ---- strings ----------------------------------------------------------- */
+
+/* The value of four hex digits at s, or -1. Stops at the first non-hex
+   character, so it never reads past a closing quote or the NUL. */
+static long hex4(const char *s) {
+  long v = 0;
+  for (int i = 0; i < 4; i++) {
+    char c = s[i], lc = (char)(c | 0x20);
+    if (digit(c))
+      v = v * 16 + (c - '0');
+    else if (lc >= 'a' && lc <= 'f')
+      v = v * 16 + (lc - 'a' + 10);
+    else
+      return -1;
+  }
+  return v;
+}
+
+static char *put_utf8(char *o, long cp) {
+  if (cp < 0x80) {
+    *o++ = (char)cp;
+  } else if (cp < 0x800) {
+    *o++ = (char)(0xC0 | cp >> 6);
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *o++ = (char)(0xE0 | cp >> 12);
+    *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  } else {
+    *o++ = (char)(0xF0 | cp >> 18);
+    *o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+    *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  }
+  return o;
+}
+
+/* Decodes the escape at s[*i] (a backslash) into o; advances *i past it.
+   Returns the new end of o, or NULL on a bad escape. */
+static char *unescape(parser *p, int *i, char *o) {
+  const char *s = p->s + *i;
+  const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
+  const char *e = s[1] ? strchr(from, s[1]) : NULL;
+  if (e) {
+    *i += 2;
+    *o++ = to[e - from];
+    return o;
+  }
+  long cp = s[1] == 'u' ? hex4(s + 2) : -1;
+  if (cp < 0) return fail(p, *i, s[1] == 'u' ? "invalid \\u escape" : "invalid escape");
+  *i += 6;
+  if (cp >= 0xD800 && cp <= 0xDFFF) {
+    long lo = cp <= 0xDBFF && s[6] == '\\' && s[7] == 'u' ? hex4(s + 8) : -1;
+    if (lo >= 0xDC00 && lo <= 0xDFFF) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+      *i += 6;
+    } else {
+      cp = 0xFFFD; /* a lone surrogate has no UTF-8; JS's TextDecoder agrees */
+    }
+  }
+  return put_utf8(o, cp);
+}
+
+/* Parses the string at p->pos (its opening quote) and returns it decoded.
+   A first pass finds the closing quote; its span sizes the buffer, as no
+   escape decodes to more bytes than it takes (\ud83d\ude00 is 12 for 4). */
+static char *parse_string(parser *p) {
+  const char *s = p->s;
+  int i = p->pos + 1;
+  for (; s[i] != '"'; i++) {
+    if (s[i] == '\0') return fail(p, p->pos, "unterminated string");
+    if ((unsigned char)s[i] < 0x20) return fail(p, i, "control character in string");
+    if (s[i] == '\\' && s[i + 1]) i++;
+  }
+  int end = i;
+  char *out = wa__alloc((size_t)(end - p->pos)), *o = out;
+  for (i = p->pos + 1; i < end;) {
+    if (s[i] != '\\')
+      *o++ = s[i++];
+    else if (!(o = unescape(p, &i, o))) {
+      free(out);
+      return NULL;
+    }
+  }
+  p->pos = end + 1;
+  return out;
+}
+
+/* ---- numbers and containers -------------------------------------------- */
+
+static wa_json *parse_number(parser *p, wa_json *v) {
+  char *s = p->s;
+  int i = p->pos + (s[p->pos] == '-');
+  if (s[i] == '0' && digit(s[i + 1])) return fail(p, i, "leading zero in number");
+  if (!digit(s[i])) return fail(p, i, "expected digit");
+  while (digit(s[i])) i++;
+  if (s[i] == '.') {
+    if (!digit(s[++i])) return fail(p, i, "expected digit after '.'");
+    while (digit(s[i])) i++;
+  }
+  if (s[i] == 'e' || s[i] == 'E') {
+    i += s[i + 1] == '+' || s[i + 1] == '-' ? 2 : 1;
+    if (!digit(s[i])) return fail(p, i, "expected digit in exponent");
+    while (digit(s[i])) i++;
+  }
+  /* Cut the text at the end: strtod accepts more than JSON ("0x1p3"). */
+  char c = s[i];
+  s[i] = '\0';
+  v->number = strtod(s + p->pos, NULL);
+  s[i] = c;
+  p->pos = i;
+  return v;
+}
+
+/* Items are added one at a time. The capacity is implicit (4, then
+   doubling), so an array is full when count is 0 or a power of two >= 4. */
+static void *grow(void *old, int count, size_t size) {
+  if (count != 0 && (count < 4 || (count & (count - 1)) != 0)) return old;
+  void *p = wa__alloc((size_t)(count ? 2 * count : 4) * size);
+  if (old) memcpy(p, old, (size_t)count * size);
+  free(old);
+  return p;
+}
+
+static wa_json *parse_value(parser *p);
+
+/* Parses an array or object's items into v, whose kind says which. */
+static wa_json *parse_items(parser *p, wa_json *v) {
+  bool obj = v->kind == WA_JSON_OBJECT;
+  char close = obj ? '}' : ']';
+  p->pos++;
+  if (peek(p) == close) return p->pos++, v;
+  for (;;) {
+    char *key = NULL;
+    if (obj) {
+      if (peek(p) != '"') return fail(p, p->pos, "expected string key");
+      if (!(key = parse_string(p))) return NULL;
+      if (peek(p) != ':') {
+        free(key);
+        return fail(p, p->pos, "expected ':'");
+      }
+      p->pos++;
+    }
+    wa_json *item = parse_value(p);
+    if (!item) {
+      free(key);
+      return NULL;
+    }
+    v->items = grow(v->items, v->count, sizeof *v->items);
+    if (obj) {
+      v->keys = grow(v->keys, v->count, sizeof *v->keys);
+      v->keys[v->count] = key;
+    }
+    v->items[v->count++] = item;
+    if (peek(p) == close) return p->pos++, v;
+    if (p->s[p->pos] != ',') return fail(p, p->pos, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+    p->pos++;
+  }
+}
+
+static wa_json *parse_literal(parser *p, wa_json *v, const char *word) {
+  size_t n = strlen(word);
+  if (strncmp(p->s + p->pos, word, n) != 0) return fail(p, p->pos, "expected a value");
+  p->pos += (int)n;
+  return v;
+}
+
+/* Parses one value, skipping whitespace before it. The node is allocated
+   first so a failure anywhere below frees what was built so far. */
+static wa_json *parse_value(parser *p) {
+  char c = peek(p);
+  if (c == '\0') return fail(p, p->pos, "unexpected end of input");
+  wa_json *v = wa__alloc(sizeof *v), *ok;
+  v->text = p->s;
+  v->start = p->pos;
+  if (c == '[' || c == '{') {
+    if (p->depth == MAX_DEPTH) {
+      free(v);
+      return fail(p, p->pos, "nesting too deep");
+    }
+    v->kind = c == '[' ? WA_JSON_ARRAY : WA_JSON_OBJECT;
+    p->depth++;
+    ok = parse_items(p, v);
+    p->depth--;
+  } else if (c == '"') {
+    v->kind = WA_JSON_STRING;
+    ok = (v->string = parse_string(p)) ? v : NULL;
+  } else if (c == 't' || c == 'f') {
+    v->kind = WA_JSON_BOOL;
+    v->boolean = c == 't';
+    ok = parse_literal(p, v, c == 't' ? "true" : "false");
+  } else if (c == 'n') {
+    ok = parse_literal(p, v, "null"); /* kind is already WA_JSON_NULL */
+  } else if (c == '-' || digit(c)) {
+    v->kind = WA_JSON_NUMBER;
+    ok = parse_number(p, v);
+  } else {
+    ok = fail(p, p->pos, "expected a value");
+  }
+  if (!ok) {
+    free_node(v);
+    return NULL;
+  }
+  v->end = p->pos;
+  return v;
+}
+
+/* ---- the API ----------------------------------------------------------- */
+
+wa_json *wa__json_parse(const char *text, char *err, int errlen) {
+  parser p = {0};
+  wa_json *root = NULL;
+  if (strlen(text) > INT_MAX) { /* offsets are ints */
+    fail(&p, 0, "text too long");
+  } else {
+    p.s = wa__strdup(text);
+    root = parse_value(&p);
+    if (root && peek(&p) != '\0') {
+      free_node(root);
+      root = fail(&p, p.pos, "unexpected text after the value");
+    }
+    if (!root) free(p.s);
+  }
+  if (err && errlen > 0) {
+    if (root)
+      err[0] = '\0';
+    else
+      snprintf(err, (size_t)errlen, "JSON error at offset %d: %s", p.err_at, p.err_what);
+  }
+  return root;
+}
+
+void wa__json_free(wa_json *root) {
+  if (!root) return;
+  char *text = (char *)root->text; /* ours: wa__json_parse's copy */
+  free_node(root);
+  free(text);
+}
+
+char *wa__json_source(const wa_json *v) {
+  size_t n = (size_t)(v->end - v->start);
+  char *s = wa__alloc(n + 1);
+  memcpy(s, v->text + v->start, n);
+  return s;
+}
+
+wa_json *wa__json_get(const wa_json *obj, const char *key) {
+  if (!obj || obj->kind != WA_JSON_OBJECT) return NULL;
+  for (int i = 0; i < obj->count; i++)
+    if (strcmp(obj->keys[i], key) == 0) return obj->items[i];
+  return NULL;
+}

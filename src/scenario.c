@@ -1,0 +1,2 @@
+/* scenario.c: the scenario interpreter (being written). */
+#include "wasyncio.h"
