@@ -32,13 +32,71 @@ EMSCRIPTEN_KEEPALIVE int wa_js_result_kind(const wa_task *t) { return t->result.
 EMSCRIPTEN_KEEPALIVE double wa_js_result_number(const wa_task *t) { return t->result.number; }
 EMSCRIPTEN_KEEPALIVE const char *wa_js_result_string(const wa_task *t) { return t->result.string; }
 
-EMSCRIPTEN_KEEPALIVE const char *wa_js_error_type(wa_task *t) {
+/* The error a failed or cancelled task ended with (borrowed), or NULL. */
+EMSCRIPTEN_KEEPALIVE wa_error *wa_js_task_outcome(wa_task *t) {
   t->retrieved = true;
-  return t->outcome ? t->outcome->type : NULL;
+  return t->outcome;
 }
 
-EMSCRIPTEN_KEEPALIVE const char *wa_js_error_message(const wa_task *t) {
-  return t->outcome ? t->outcome->message : NULL;
+/* ---- errors: JS reads C errors, and makes C errors of its own ---------- */
+
+EMSCRIPTEN_KEEPALIVE const char *wa_js_err_type(const wa_error *e) { return e->type; }
+EMSCRIPTEN_KEEPALIVE const char *wa_js_err_message(const wa_error *e) { return e->message; }
+EMSCRIPTEN_KEEPALIVE int wa_js_err_count(const wa_error *e) { return e->children ? e->count : -1; }
+EMSCRIPTEN_KEEPALIVE wa_error *wa_js_err_child(const wa_error *e, int i) { return e->children[i]; }
+EMSCRIPTEN_KEEPALIVE int wa_js_err_host(const wa_error *e) { return e->host_id; }
+EMSCRIPTEN_KEEPALIVE void wa_js_err_set_host(wa_error *e, int host_id) { e->host_id = host_id; }
+EMSCRIPTEN_KEEPALIVE void wa_js_err_unref(wa_error *e) { wa__error_unref(e); }
+
+/* A new error standing for a JS one (host_id: the JS Error it keeps). */
+EMSCRIPTEN_KEEPALIVE wa_error *wa_js_err_new(const char *type, const char *message, int host_id) {
+  wa_error *e = wa__error_new(type, message);
+  e->host_id = host_id;
+  return e;
+}
+
+/* A new group of n errors (references given up). */
+EMSCRIPTEN_KEEPALIVE wa_error *wa_js_err_group(const char *message, wa_error **errors, int n,
+                                               int host_id) {
+  wa_error *g = wa__error_group(message, errors, n);
+  for (int i = 0; i < n; i++) wa__error_unref(errors[i]);
+  g->host_id = host_id;
+  return g;
+}
+
+/* Puts e (a reference given up) in the current indicator; the code. */
+EMSCRIPTEN_KEEPALIVE int wa_js_err_raise(wa_error *e) { return wa__error_set(e); }
+
+/* ---- groups, gather ------------------------------------------------------ */
+
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_group_spawn(wa_group *g, const char *coroutine,
+                                                wa_args *args, const char *name) {
+  wa_coro_fn fn = wa__registry_find(coroutine);
+  if (!fn) {
+    wa_args_free(args);
+    return NULL;
+  }
+  return wa_group_spawn(g, fn, args, name);
+}
+
+/* Checks g takes a new child now (before JS makes one); negative if not,
+   with the reason in the indicator. */
+EMSCRIPTEN_KEEPALIVE int wa_js_group_check(wa_group *g) { return wa__group_adopt(g, NULL); }
+EMSCRIPTEN_KEEPALIVE int wa_js_group_adopt(wa_group *g, wa_task *t) { return wa__group_adopt(g, t); }
+EMSCRIPTEN_KEEPALIVE int wa_js_group_exit_begin(wa_group *g, wa_error *e) {
+  return wa__group_exit_begin(g, e);
+}
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_group_exit_next(wa_group *g) { return wa__group_exit_next(g); }
+EMSCRIPTEN_KEEPALIVE void wa_js_group_exit_awaited(wa_group *g, wa_error *e) {
+  wa__group_exit_awaited(g, e);
+}
+EMSCRIPTEN_KEEPALIVE wa_error *wa_js_group_exit_end(wa_group *g) { return wa__group_exit_end(g); }
+
+/* Item i's error in a finished gather's results (borrowed), or NULL. */
+EMSCRIPTEN_KEEPALIVE const wa_error *wa_js_gather_error(const wa_task *g, int i) {
+  const wa_error *e = NULL;
+  wa_gather_result(g, i, NULL, &e);
+  return e;
 }
 
 EMSCRIPTEN_KEEPALIVE void wa_js_add_callback(wa_task *t, int host_id) {
@@ -68,3 +126,7 @@ EMSCRIPTEN_KEEPALIVE double wa_js_stat(int which) {
   default: return -1;
   }
 }
+
+/* An array of n task pointers for wa_gather, filled one by one. */
+EMSCRIPTEN_KEEPALIVE wa_task **wa_js_ptrs_new(int n) { return wa__alloc((n ? n : 1) * sizeof(wa_task *)); }
+EMSCRIPTEN_KEEPALIVE void wa_js_ptrs_set(wa_task **a, int i, wa_task *t) { a[i] = t; }

@@ -28,6 +28,7 @@ bool wa_task_cancel(wa_task *t, const char *msg) {
   if (t->kind == KIND_FUTURE) /* a future's cancel is its own (gather: its children) */
     return t->ops && t->ops->cancel ? t->ops->cancel(t, msg) : wa__future_cancel(t, msg);
   t->num_cancels++;
+  if (t->kind == KIND_HOST) wa__host_task_cancelled(t);
   if (cancel_waiter(t, msg)) return true;
   t->must_cancel = true;
   free(t->cancel_msg);

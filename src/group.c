@@ -134,7 +134,7 @@ wa_task *wa_group_spawn(wa_group *g, wa_coro_fn fn, wa_args *args, const char *n
 
 int wa__group_adopt(wa_group *g, wa_task *t) {
   int rc = check_open(g);
-  if (rc == WA_OK) adopt(g, t);
+  if (rc == WA_OK && t) adopt(g, t);
   return rc;
 }
 

@@ -7,6 +7,12 @@ mergeInto(LibraryManager.library, {
   wa_host_callback: function (id, task) {
     Module['waHost'].callback(id, task);
   },
+  wa_host_task_step: function (id, exc) {
+    Module['waHost'].taskStep(id, exc);
+  },
+  wa_host_task_cancel: function (id) {
+    Module['waHost'].taskCancel(id);
+  },
   wa_host_error_freed: function (id) {
     Module['waHost'].errorFreed(id);
   },

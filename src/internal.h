@@ -138,6 +138,7 @@ struct wa_task {
   const wa_future_ops *ops; /* KIND_FUTURE */
   void *data;               /* KIND_FUTURE: the ops' state */
   int host_id;              /* KIND_HOST: the JS task's id */
+  bool started;             /* KIND_HOST: its function was called */
 
   wa_state state;
   wa_value result;
@@ -207,7 +208,8 @@ bool wa__future_cancel(wa_task *f, const char *msg);
 
 /* ---- group.c ------------------------------------------------------------ */
 
-/* Adds an existing task (a JS task) to g, with create_task's checks. */
+/* Adds an existing task (a JS task) to g, with create_task's checks;
+   t NULL: only the checks. */
 int wa__group_adopt(wa_group *g, wa_task *t);
 /* wa_group_exit in steps, for callers that cannot suspend in C: begin
    (takes exc); while next() gives a future, await it and pass what the
@@ -216,6 +218,12 @@ int wa__group_exit_begin(wa_group *g, wa_error *exc);
 wa_task *wa__group_exit_next(wa_group *g);
 void wa__group_exit_awaited(wa_group *g, wa_error *exc);
 wa_error *wa__group_exit_end(wa_group *g);
+
+/* ---- jstask.c ----------------------------------------------------------- */
+
+void wa__host_task_step(wa_task *t, wa_error *exc);
+/* A cancel was requested: the host aborts the task's AbortSignal. */
+void wa__host_task_cancelled(wa_task *t);
 
 /* ---- sleep.c ------------------------------------------------------------ */
 

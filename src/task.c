@@ -193,6 +193,10 @@ void wa__task_step(wa_task *t, wa_error *exc) {
   t->wait = WAIT_NONE;
   wa_task_release(t->awaiting);
   t->awaiting = NULL;
+  if (t->kind == KIND_HOST) {
+    wa__host_task_step(t, exc);
+    return;
+  }
   if (t->slab) {
     t->resume_exc = exc;
   } else if (exc) { /* thrown in before the first step: the body never runs */

@@ -7,28 +7,19 @@
 // when it next needs to run. With nothing left to do no timer is armed, so
 // Node exits when the work is done.
 
-export class CancelledError extends Error {
-  constructor(message = '') {
-    super(message);
-    this.name = 'CancelledError';
-  }
-}
+import {
+  CancelledError, ExceptionGroup, InvalidStateError, TimeoutError, describe, errorOfType,
+} from './errors.mjs';
+import { Task, pointerOf } from './task.mjs';
+import { TaskGroup, TaskContext, checkDelay } from './jstask.mjs';
 
-export class InvalidStateError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'InvalidStateError';
-  }
-}
+export { CancelledError, ExceptionGroup, InvalidStateError, TimeoutError, Task, TaskGroup, TaskContext };
 
 // Longest delay a host timer takes: longer ones fire at once in browsers and
 // after 1 ms in Node. Longer sleeps are chained through several timers.
 const MAX_HOST_DELAY = 2 ** 31 - 1;
 // Real time one pump may take before the page gets the event loop back.
 const PUMP_BUDGET_MS = 8;
-const STATES = ['pending', 'done', 'failed', 'cancelled'];
-const RESULT_NUMBER = 1;
-const RESULT_STRING = 2;
 const IS_NODE = typeof process === 'object' && !!process.versions?.node;
 
 const defaultModule = {
@@ -101,25 +92,30 @@ async function loadBytes(source) {
   return response.arrayBuffer();
 }
 
-function describe(value) {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'number') return String(value);
-  return typeof value;
-}
-
 // "param:number, label?:string" -> [{name, type, optional}]. A declaration
 // JavaScript cannot follow comes back as {error} instead.
 function parseParams(coroutine, spec) {
   const params = [];
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const match = /^([A-Za-z_]\w*)(\?)?\s*:\s*(number|string)$/.exec(part);
+    const match = /^([A-Za-z_]\w*)(\?)?\s*:\s*(number|string|json)$/.exec(part);
     if (!match) {
-      return { error: `${coroutine} declares a parameter JavaScript cannot pass: '${part}' (want name:number or name:string, name? when optional)` };
+      return { error: `${coroutine} declares a parameter JavaScript cannot pass: '${part}' (want name:number, name:string or name:json, name? when optional)` };
     }
     params.push({ name: match[1], type: match[3], optional: !!match[2] });
   }
   return { params };
+}
+
+// The name option of createTask and friends.
+function taskName(options, what) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${what}: options must be an object, not ${describe(options)}`);
+  }
+  const { name } = options;
+  if (name !== undefined && typeof name !== 'string') {
+    throw new TypeError(`${what}: name must be a string, not ${describe(name)}`);
+  }
+  return name;
 }
 
 // A zero-delay macrotask that does not get clamped like a nested setTimeout.
@@ -157,6 +153,11 @@ class Runtime {
   #pumping = false;
   #zeroDelay = makeZeroDelay();
   #port; // what a Task may use of its runtime
+  #core; // what TaskContext and TaskGroup may use
+  #jsTasks = new Map(); // host id -> record of a running JS task
+  #nextJsTask = 1;
+  #errors = new Map();  // host id -> the JS error a C error stands for
+  #nextError = 1;
 
   constructor(m, host, opts) {
     this.#m = m;
@@ -164,6 +165,9 @@ class Runtime {
     host.print = (line) => this.#guard('print failed', () => opts.print(line));
     host.callback = (id, taskPtr) => this.#runHostCallback(id, taskPtr);
     host.report = (message) => this.#guard('onError failed', () => opts.onError(message));
+    host.taskStep = (id, exc) => this.#guard('a JS task step failed', () => this.#stepJsTask(id, exc));
+    host.taskCancel = (id) => this.#abortJsTask(id);
+    host.errorFreed = (id) => this.#errors.delete(id);
     m.waOverflowSlot = m._wa_fiber_overflow_slot();
     m._wa_js_init(opts.clock === 'virtual' ? 1 : 0, opts.stackSize, opts.asyncifySize);
     for (let i = 0, n = m._wa_registry_count(); i < n; i++) {
@@ -186,6 +190,13 @@ class Runtime {
       drop: (id) => this.#hostCallbacks.delete(id),
       wake: () => this.#wake(),
       withCString: (s, fn) => this.#withCStrings([s], fn),
+      errorFromC: (e) => this.#errorFromC(e),
+    };
+    this.#core = {
+      awaitTask: (record, task) => this.#awaitTask(record, task),
+      awaitable: (x, what) => this.#awaitable(x, what),
+      sleepFuture: (ms) => new Task(this.#port, m._wa_js_sleep_future(ms)),
+      spawnInto: (g, ctx, coroutine, args, options) => this.#spawnInto(g, ctx, coroutine, args, options),
     };
   }
 
@@ -208,21 +219,91 @@ class Runtime {
     return this.#signature(coroutine, 'parameters').map((p) => ({ ...p }));
   }
 
-  /** Creates a task running a C coroutine; it starts on a later loop step. */
+  /** Creates a task: a C coroutine by name, createTask(name, args,
+   *  {name}), or a JS async function, createTask(async (ctx) => ...,
+   *  {name}). It starts on a later loop step. */
   createTask(coroutine, args = {}, options = {}) {
+    if (typeof coroutine === 'function') return this.#createJsTask(coroutine, args, 'createTask');
     const params = this.#signature(coroutine, 'createTask');
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError('createTask: options must be an object');
-    }
-    const { name } = options;
-    if (name !== undefined && typeof name !== 'string') {
-      throw new TypeError(`createTask: name must be a string, not ${describe(name)}`);
-    }
+    const name = taskName(options, 'createTask');
     const argsPtr = this.#marshalArgs(coroutine, params, args);
     const ptr = this.#withCStrings([coroutine, name], (c, n) => this.#m._wa_js_spawn(c, argsPtr, n));
     if (!ptr) throw new Error(`createTask: the module could not start ${coroutine}`);
     this.#wake();
     return new Task(this.#port, ptr);
+  }
+
+  /** asyncio.TaskGroup: runs body(tg) as a task and waits for every task
+   *  started with tg.createTask. The first failure cancels the others and
+   *  the body; the task then rejects with an ExceptionGroup of all the
+   *  errors. Resolves with what body returned. */
+  taskGroup(body, options = {}) {
+    if (typeof body !== 'function') throw new TypeError(`taskGroup: body must be a function, not ${describe(body)}`);
+    return this.#createJsTask((ctx) => this.#runGroup(ctx, body), options, 'taskGroup');
+  }
+
+  /** asyncio.gather: a Task whose result is the items' results in order.
+   *  Items are Tasks or promises. Without returnExceptions the first error
+   *  rejects it and the other items run on; with it, errors are results.
+   *  Its cancel(msg) cancels the items. */
+  gather(items, options = {}) {
+    if (items === null || typeof items?.[Symbol.iterator] !== 'function') {
+      throw new TypeError(`gather: items must be an iterable of Tasks or promises, not ${describe(items)}`);
+    }
+    if (options === null || typeof options !== 'object') throw new TypeError('gather: options must be an object');
+    const { returnExceptions = false } = options;
+    if (typeof returnExceptions !== 'boolean') {
+      throw new TypeError(`gather: returnExceptions must be a boolean, not ${describe(returnExceptions)}`);
+    }
+    const tasks = [...items].map((x, i) => this.#awaitable(x, `gather: item ${i}`));
+    const m = this.#m;
+    const array = m._wa_js_ptrs_new(tasks.length);
+    tasks.forEach((t, i) => m._wa_js_ptrs_set(array, i, pointerOf(t, this.#port)));
+    const g = m._wa_gather(array, tasks.length, returnExceptions ? 1 : 0);
+    m._free(array);
+    this.#wake();
+    return new Task(this.#port, g, () => tasks.map((t, i) => {
+      const error = m._wa_js_gather_error(g, i);
+      return error ? this.#errorFromC(error) : t.result();
+    }));
+  }
+
+  /** asyncio.shield: a Task with task's outcome; cancelling it (or a task
+   *  waiting on it) leaves task running. */
+  shield(task) {
+    const inner = this.#awaitable(task, 'shield');
+    const ptr = this.#m._wa_shield(pointerOf(inner, this.#port));
+    return new Task(this.#port, ptr, () => inner.result());
+  }
+
+  /** asyncio.timeout: runs fn(ctx, scope) as a task that is cancelled after
+   *  ms (Infinity: never); the task then rejects with TimeoutError. scope
+   *  has expired(), when() and reschedule(when) in loop time. */
+  timeout(ms, fn, options = {}) {
+    checkDelay('timeout', ms);
+    if (typeof fn !== 'function') throw new TypeError(`timeout: fn must be a function, not ${describe(fn)}`);
+    return this.#createJsTask((ctx) => this.#withTimeout(ctx, ms, (scope) => fn(ctx, scope)), options, 'timeout');
+  }
+
+  /** asyncio.wait_for: a Task with x's result, or that rejects with
+   *  TimeoutError after ms, once x (cancelled then) has ended. x is a Task
+   *  or a promise; ms <= 0 cancels x now, so a task not yet started never
+   *  runs. */
+  waitFor(x, ms, options = {}) {
+    const inner = this.#awaitable(x, 'waitFor');
+    checkDelay('waitFor', ms);
+    if (ms <= 0) {
+      inner.cancel();
+      return this.#createJsTask(async (ctx) => {
+        if (!inner.done()) await ctx.wait(inner).catch(() => {});
+        try {
+          return inner.result();
+        } catch (error) {
+          throw error instanceof CancelledError ? new TimeoutError() : error;
+        }
+      }, options, 'waitFor');
+    }
+    return this.#createJsTask((ctx) => this.#withTimeout(ctx, ms, () => ctx.wait(inner)), options, 'waitFor');
   }
 
   /** Runs a coroutine as a task and resolves with its result. */
@@ -238,6 +319,282 @@ class Runtime {
       this.#m._wa_js_call_later(ms, this.#registerHostCallback(() => resolve(value)));
       this.#wake();
     });
+  }
+
+  // ---- JS tasks ----------------------------------------------------------
+
+  #createJsTask(fn, options, what, adopt = null) {
+    const name = taskName(options, what);
+    const m = this.#m;
+    const record = {
+      id: this.#nextJsTask++, fn, ptr: 0, task: null, started: false,
+      pending: null, // the runtime await it is suspended on: {task, resolve, reject}
+      controller: new AbortController(),
+      value: undefined,
+    };
+    record.ptr = this.#withCStrings([name], (n) => m._wa_js_task_new(n, record.id));
+    record.task = new Task(this.#port, record.ptr, () => record.value);
+    this.#jsTasks.set(record.id, record);
+    adopt?.(record.ptr);
+    this.#wake();
+    return record.task;
+  }
+
+  // The C side steps a JS task: the first time, call its function; later,
+  // settle the runtime await it is suspended on (exc: with that error).
+  #stepJsTask(id, exc) {
+    const record = this.#jsTasks.get(id);
+    if (!record) return;
+    if (!record.started) {
+      record.started = true;
+      let promise;
+      try {
+        promise = Promise.resolve(record.fn(new TaskContext(this.#core, record)));
+      } catch (error) {
+        promise = Promise.reject(error);
+      }
+      promise.then((v) => this.#finishJsTask(record, true, v), (e) => this.#finishJsTask(record, false, e));
+      return;
+    }
+    const pending = record.pending;
+    record.pending = null;
+    if (!pending) return;
+    if (exc) pending.reject(this.#errorFromC(exc));
+    else pending.resolve();
+  }
+
+  #finishJsTask(record, ok, value) {
+    this.#jsTasks.delete(record.id);
+    const m = this.#m;
+    if (!ok) {
+      m._wa_js_task_finish(record.ptr, this.#errorToC(value), 0, 0, 0);
+    } else {
+      record.value = value;
+      if (typeof value === 'number') m._wa_js_task_finish(record.ptr, 0, 1, value, 0);
+      else if (typeof value === 'string') this.#withCStrings([value], (s) => m._wa_js_task_finish(record.ptr, 0, 2, 0, s));
+      else m._wa_js_task_finish(record.ptr, 0, 0, 0, 0);
+    }
+    this.#wake();
+  }
+
+  // A cancel was requested: abort the signal once the loop step is over
+  // (its listeners are user code and must not run inside the C call).
+  #abortJsTask(id) {
+    const record = this.#jsTasks.get(id);
+    if (!record || record.abortQueued) return;
+    record.abortQueued = true;
+    queueMicrotask(() => record.controller.abort(new CancelledError()));
+  }
+
+  // Suspends record's function on task: resolves with its result, rejects
+  // with its error, or with CancelledError when record is cancelled.
+  #awaitTask(record, task) {
+    const m = this.#m;
+    const r = m._wa_js_task_await(record.ptr, pointerOf(task, this.#port));
+    if (r < 0) {
+      return Promise.reject(new InvalidStateError(
+        `${record.task.name} already awaits something: a task awaits one thing at a time (use gather)`));
+    }
+    if (r === 0) { // already done: no suspension, as in asyncio
+      try {
+        return Promise.resolve(task.result());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    this.#wake();
+    return new Promise((resolve, reject) => {
+      record.pending = {
+        task, // kept alive while awaited
+        resolve: () => {
+          try {
+            resolve(task.result());
+          } catch (error) {
+            reject(error);
+          }
+        },
+        reject,
+      };
+    });
+  }
+
+  // Something a task can await: a Task of this runtime as it is, a promise
+  // as a Task that ends when it settles.
+  #awaitable(x, what) {
+    if (x instanceof Task) {
+      if (!pointerOf(x, this.#port)) throw new TypeError(`${what}: the Task belongs to another runtime`);
+      return x;
+    }
+    if (typeof x?.then !== 'function') {
+      throw new TypeError(`${what}: expected a Task or a promise, not ${describe(x)}`);
+    }
+    const m = this.#m;
+    const ptr = this.#withCStrings(['promise'], (n) => m._wa_js_future_new(n));
+    let value;
+    const settle = (error, v) => {
+      value = v;
+      if (error) m._wa_js_future_settle(ptr, error, 0, 0, 0);
+      else if (typeof v === 'number') m._wa_js_future_settle(ptr, 0, 1, v, 0);
+      else if (typeof v === 'string') this.#withCStrings([v], (s) => m._wa_js_future_settle(ptr, 0, 2, 0, s));
+      else m._wa_js_future_settle(ptr, 0, 0, 0, 0);
+      this.#wake();
+    };
+    Promise.resolve(x).then((v) => settle(0, v), (e) => settle(this.#errorToC(e)));
+    return new Task(this.#port, ptr, () => value);
+  }
+
+  // Calls fn with the JS task at ptr as the runtime's current task, so
+  // that groups and timeouts bind to it; throws what the calls raised.
+  #asTask(ptr, fn) {
+    const m = this.#m;
+    m._wa_js_task_enter(ptr);
+    let result;
+    let error;
+    try {
+      result = fn();
+    } finally {
+      error = m._wa_js_task_leave();
+    }
+    if (error) {
+      const e = this.#errorFromC(error);
+      m._wa_js_err_unref(error);
+      throw e;
+    }
+    return result;
+  }
+
+  // TaskGroup's __aenter__, body and __aexit__, on the group's own task.
+  async #runGroup(ctx, body) {
+    const m = this.#m;
+    const self = pointerOf(ctx.task, this.#port);
+    const g = m._wa_group_new();
+    const controller = new AbortController();
+    const abort = () => controller.signal.aborted || controller.abort(new CancelledError());
+    ctx.signal.addEventListener('abort', abort);
+    try {
+      this.#asTask(self, () => m._wa_group_enter(g));
+      let value;
+      let bodyError = 0;
+      try {
+        value = await body(new TaskGroup(this.#core, g, ctx, controller));
+      } catch (error) {
+        bodyError = this.#errorToC(error);
+        abort();
+      }
+      this.#asTask(self, () => m._wa_js_group_exit_begin(g, bodyError));
+      for (let f; (f = m._wa_js_group_exit_next(g));) {
+        m._wa_task_retain(f);
+        let error = 0;
+        try {
+          await ctx.wait(new Task(this.#port, f));
+        } catch (e) {
+          error = this.#errorToC(e);
+        }
+        m._wa_js_group_exit_awaited(g, error);
+      }
+      const raised = m._wa_js_group_exit_end(g);
+      if (raised) {
+        const e = this.#errorFromC(raised);
+        m._wa_js_err_unref(raised);
+        throw e;
+      }
+      return value;
+    } finally {
+      ctx.signal.removeEventListener('abort', abort);
+      m._wa_group_free(g);
+    }
+  }
+
+  #spawnInto(g, ctx, coroutine, args, options) {
+    const m = this.#m;
+    const owner = pointerOf(ctx.task, this.#port);
+    if (typeof coroutine === 'function') {
+      this.#asTask(owner, () => m._wa_js_group_check(g));
+      return this.#createJsTask(coroutine, args ?? {}, 'createTask', (ptr) => m._wa_js_group_adopt(g, ptr));
+    }
+    const params = this.#signature(coroutine, 'createTask');
+    const name = taskName(options ?? {}, 'createTask');
+    const argsPtr = this.#marshalArgs(coroutine, params, args ?? {});
+    const ptr = this.#asTask(owner, () => this.#withCStrings([coroutine, name],
+      (c, n) => m._wa_js_group_spawn(g, c, argsPtr, n)));
+    this.#wake();
+    return new Task(this.#port, ptr);
+  }
+
+  // asyncio.timeout around body, in the JS task of ctx.
+  async #withTimeout(ctx, ms, body) {
+    const m = this.#m;
+    const self = pointerOf(ctx.task, this.#port);
+    const to = m._wa_timeout_new(ms);
+    const scope = {
+      expired: () => !!m._wa_timeout_expired(to),
+      when: () => m._wa_timeout_when(to),
+      reschedule: (when) => {
+        checkDelay('reschedule', when);
+        this.#asTask(self, () => m._wa_timeout_reschedule(to, when));
+        this.#wake();
+      },
+    };
+    try {
+      this.#asTask(self, () => m._wa_timeout_enter(to));
+      this.#wake();
+      let value;
+      let failed = false;
+      let error;
+      try {
+        value = await body(scope);
+      } catch (e) {
+        failed = true;
+        error = e;
+      }
+      this.#asTask(self, () => m._wa_timeout_exit(to, failed ? m._wa_js_err_raise(this.#errorToC(error)) : 0));
+      return value;
+    } finally {
+      m._wa_timeout_free(to);
+    }
+  }
+
+  // ---- errors across the boundary ----------------------------------------
+
+  // The JS error for a C error: the one it was made from, or a new one
+  // (kept, so the same C error always gives the same JS error).
+  #errorFromC(e) {
+    if (!e) return null;
+    const m = this.#m;
+    const id = m._wa_js_err_host(e);
+    if (id && this.#errors.has(id)) return this.#errors.get(id);
+    const type = m.UTF8ToString(m._wa_js_err_type(e));
+    const message = m.UTF8ToString(m._wa_js_err_message(e));
+    const n = m._wa_js_err_count(e);
+    const error = n > 0
+      ? new ExceptionGroup(message, Array.from({ length: n }, (_, i) => this.#errorFromC(m._wa_js_err_child(e, i))))
+      : errorOfType(type, message);
+    if (!id) m._wa_js_err_set_host(e, this.#keepError(error));
+    return error;
+  }
+
+  // A new C error (a reference to give up) standing for a JS error.
+  #errorToC(error) {
+    const m = this.#m;
+    const id = this.#keepError(error);
+    if (error instanceof ExceptionGroup) {
+      const children = error.errors.map((e) => this.#errorToC(e));
+      const array = m._wa_js_ptrs_new(children.length);
+      children.forEach((c, i) => m._wa_js_ptrs_set(array, i, c));
+      const g = this.#withCStrings([error.message], (msg) => m._wa_js_err_group(msg, array, children.length, id));
+      m._free(array);
+      return g;
+    }
+    const isError = error instanceof Error;
+    const type = isError && typeof error.name === 'string' && error.name ? error.name : 'Error';
+    const message = isError ? String(error.message) : String(error);
+    return this.#withCStrings([type, message], (t, msg) => m._wa_js_err_new(t, msg, id));
+  }
+
+  #keepError(error) {
+    const id = this.#nextError++;
+    this.#errors.set(id, error);
+    return id;
   }
 
   // ---- internals ---------------------------------------------------------
@@ -267,21 +624,31 @@ class Runtime {
       const value = args[p.name];
       if (value === undefined) {
         if (!p.optional) throw new TypeError(`${coroutine}() missing required argument '${p.name}' (${p.type})`);
-      } else if (typeof value !== p.type) {
+      } else if (p.type !== 'json' && typeof value !== p.type) {
         throw new TypeError(`${coroutine}(): argument '${p.name}' must be a ${p.type}, not ${describe(value)}`);
       }
     }
+    // A json parameter takes a string as it is, or any value stringified.
+    const text = (p, value) => {
+      if (p.type !== 'json' || typeof value === 'string') return value;
+      const json = JSON.stringify(value);
+      if (json === undefined) {
+        throw new TypeError(`${coroutine}(): argument '${p.name}' cannot be written as JSON (${describe(value)})`);
+      }
+      return json;
+    };
+    const strings = params.map((p) => (args[p.name] === undefined ? undefined : text(p, args[p.name])));
     const m = this.#m;
     const ptr = m._wa_args_new();
-    for (const p of params) {
+    params.forEach((p, i) => {
       const value = args[p.name];
-      if (value === undefined) continue;
+      if (value === undefined) return;
       if (p.type === 'number') {
         this.#withCStrings([p.name], (k) => m._wa_args_set_number(ptr, k, value));
       } else {
-        this.#withCStrings([p.name, value], (k, v) => m._wa_args_set_string(ptr, k, v));
+        this.#withCStrings([p.name, strings[i]], (k, v) => m._wa_args_set_string(ptr, k, v));
       }
-    }
+    });
     return ptr;
   }
 
@@ -361,141 +728,3 @@ class Runtime {
   }
 }
 
-const releaser = new FinalizationRegistry(({ m, ptr }) => m._wa_task_release(ptr));
-
-/** A C coroutine running on the runtime; awaiting it gives its result. */
-class Task {
-  #port; // its runtime's module and the few internals a task needs
-  #ptr;
-  #callbacks = [];   // [{id, fn}] registered and not yet run
-  #promise = null;
-  #error;            // the Error made from the C error, made once
-
-  constructor(port, ptr) {
-    this.#port = port;
-    this.#ptr = ptr;
-    const m = port.m;
-    this.id = m._wa_task_id(ptr);
-    this.name = m.UTF8ToString(m._wa_task_name(ptr));
-    releaser.register(this, { m, ptr });
-  }
-
-  #state() {
-    return STATES[this.#port.m._wa_js_state(this.#ptr)];
-  }
-
-  done() {
-    return this.#state() !== 'pending';
-  }
-
-  cancelled() {
-    return this.#state() === 'cancelled';
-  }
-
-  /** Requests cancellation; false when the task is already done. */
-  cancel(msg) {
-    if (msg !== undefined && msg !== null && typeof msg !== 'string') {
-      throw new TypeError(`cancel: message must be a string, not ${describe(msg)}`);
-    }
-    const ok = this.#port.withCString(msg, (p) => this.#port.m._wa_task_cancel(this.#ptr, p));
-    this.#port.wake();
-    return !!ok;
-  }
-
-  cancelling() {
-    return this.#port.m._wa_task_cancelling(this.#ptr);
-  }
-
-  uncancel() {
-    return this.#port.m._wa_task_uncancel(this.#ptr);
-  }
-
-  result() {
-    switch (this.#state()) {
-      case 'pending':
-        throw new InvalidStateError('Result is not set.');
-      case 'done':
-        return this.#value();
-      default:
-        throw this.#outcomeError();
-    }
-  }
-
-  exception() {
-    switch (this.#state()) {
-      case 'pending':
-        throw new InvalidStateError('Exception is not set.');
-      case 'done':
-        return null;
-      case 'cancelled':
-        throw this.#outcomeError();
-      default:
-        return this.#outcomeError();
-    }
-  }
-
-  addDoneCallback(fn) {
-    if (typeof fn !== 'function') throw new TypeError(`addDoneCallback: not a function: ${describe(fn)}`);
-    const entry = { fn, id: 0 };
-    entry.id = this.#port.onDone(this.#ptr, () => {
-      this.#callbacks.splice(this.#callbacks.indexOf(entry), 1);
-      fn(this);
-    });
-    this.#callbacks.push(entry);
-  }
-
-  /** Removes every registration of fn; returns how many. */
-  removeDoneCallback(fn) {
-    let removed = 0;
-    this.#callbacks = this.#callbacks.filter((entry) => {
-      if (entry.fn !== fn) return true;
-      removed += this.#port.m._wa_js_remove_callback(this.#ptr, entry.id);
-      this.#port.drop(entry.id);
-      return false;
-    });
-    return removed;
-  }
-
-  then(onFulfilled, onRejected) {
-    this.#promise ??= new Promise((resolve, reject) => {
-      this.#port.onDone(this.#ptr, () => {
-        try {
-          resolve(this.result());
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-    return this.#promise.then(onFulfilled, onRejected);
-  }
-
-  get [Symbol.toStringTag]() {
-    return `Task ${this.name} ${this.#state()}`;
-  }
-
-  #value() {
-    const m = this.#port.m;
-    switch (m._wa_js_result_kind(this.#ptr)) {
-      case RESULT_NUMBER:
-        return m._wa_js_result_number(this.#ptr);
-      case RESULT_STRING:
-        return m.UTF8ToString(m._wa_js_result_string(this.#ptr));
-      default:
-        return undefined;
-    }
-  }
-
-  #outcomeError() {
-    if (this.#error) return this.#error;
-    const m = this.#port.m;
-    const type = m.UTF8ToString(m._wa_js_error_type(this.#ptr));
-    const message = m.UTF8ToString(m._wa_js_error_message(this.#ptr));
-    if (type === 'CancelledError') {
-      this.#error = new CancelledError(message);
-    } else {
-      this.#error = new Error(message);
-      this.#error.name = type;
-    }
-    return this.#error;
-  }
-}

@@ -36,7 +36,7 @@ test('arguments are checked against the coroutine\'s declared parameters', async
     [{ param: '7' }, 'some_coro(): argument \'param\' must be a number, not the string "7"'],
     [{}, "some_coro() missing required argument 'param' (number)"],
     [{ param: 1, extra: 2 }, "some_coro() got an unexpected argument 'extra'"],
-    [[1], 'some_coro(): arguments must be a plain object, not object'],
+    [[1], 'some_coro(): arguments must be a plain object, not an array'],
     [null, 'some_coro(): arguments must be a plain object, not null'],
   ];
   for (const [args, message] of cases) {
@@ -54,7 +54,7 @@ test('arguments are checked against the coroutine\'s declared parameters', async
 
 test('a coroutine whose C declaration JS cannot follow is refused by name; the others work', async () => {
   const { rt } = await testRuntime();
-  const message = "createTask: bad_declaration declares a parameter JavaScript cannot pass: 'x:float' (want name:number or name:string, name? when optional)";
+  const message = "createTask: bad_declaration declares a parameter JavaScript cannot pass: 'x:float' (want name:number, name:string or name:json, name? when optional)";
   assert.throws(() => rt.createTask('bad_declaration', { x: 1 }), { name: 'TypeError', message });
   assert.ok(rt.coroutines.includes('bad_declaration'));
   assert.equal(await rt.run('worker', { ms: 1 }), 1);

@@ -1,0 +1,141 @@
+/*
+ * jstask.c: tasks whose body is a JavaScript async function.
+ *
+ * A JS task is a wa_task like any other: groups, gather, shield and cancel
+ * treat it the same. It has no fiber. Its "steps" are calls into the host:
+ * the first starts the function; each later one settles the one runtime
+ * await the function is suspended on (a task, gather, shield or sleep
+ * future, registered with wa_js_task_await), with its error if it failed.
+ * A cancel is forwarded to that await, as for a C task; one that arrives
+ * while the function runs (or awaits something the runtime does not know)
+ * waits in must_cancel for its next runtime await. The host settles the
+ * task when the function's promise settles.
+ *
+ * While JavaScript calls into the runtime on behalf of a JS task (to enter
+ * a group or a timeout), that task is made the current one.
+ */
+#include <emscripten.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+void wa_host_task_step(int host_id, wa_error *exc);
+void wa_host_task_cancel(int host_id);
+
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_task_new(const char *name, int host_id) {
+  wa_task *t = wa__task_alloc(name);
+  t->kind = KIND_HOST;
+  t->host_id = host_id;
+  wa__ready_push(H_STEP, t, NULL);
+  return t;
+}
+
+/* From wa__task_step, after a pending cancel became exc. */
+void wa__host_task_step(wa_task *t, wa_error *exc) {
+  if (!t->started && exc) { /* cancelled before it started: never runs */
+    wa__task_finish(t, TASK_CANCELLED, exc);
+    wa_task_release(t);
+    return;
+  }
+  t->started = true;
+  wa__loop_note_host_call();
+  wa_host_task_step(t->host_id, exc);
+  wa__error_unref(exc);
+}
+
+void wa__host_task_cancelled(wa_task *t) {
+  wa__loop_note_host_call();
+  wa_host_task_cancel(t->host_id);
+}
+
+/* The function awaits x. Returns 1 when it must wait (the host is stepped
+   when x ends, or at once with a CancelledError when a cancel is pending),
+   0 when x is already done (no suspension, as in CPython), or -1 when the
+   task already waits on something. */
+EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
+  if (t->wait != WAIT_NONE) return -1;
+  if (x->state != TASK_PENDING) return 0;
+  wa__task_add_waiter(x, t);
+  t->wait = WAIT_TASK;
+  wa_task_retain(x);
+  t->awaiting = x;
+  wa__cancel_forward_pending(t);
+  return 1;
+}
+
+/* The function's promise settled: with a value (kind 0 none, 1 number,
+   2 string) or with err (a reference given up). */
+EMSCRIPTEN_KEEPALIVE void wa_js_task_finish(wa_task *t, wa_error *err, int kind,
+                                            double number, const char *string) {
+  if (t->state != TASK_PENDING) {
+    wa__error_unref(err);
+    return;
+  }
+  if (!err) {
+    wa__task_set_value(t, (wa_value){.kind = (wa_kind)kind, .number = number, .string = string});
+    if (t->must_cancel) /* cancelled itself, then returned (C5) */
+      err = wa__cancelled_error(t->cancel_msg);
+  }
+  t->must_cancel = false;
+  wa__task_finish(t, !err ? TASK_DONE : wa__error_is_cancel(err) ? TASK_CANCELLED : TASK_FAILED, err);
+  wa_task_release(t);
+}
+
+/* ---- futures for JavaScript ---------------------------------------------- */
+
+/* A future the host ends, e.g. standing for a promise in gather. */
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_future_new(const char *name) {
+  return wa__future_new(name, NULL, NULL);
+}
+
+EMSCRIPTEN_KEEPALIVE void wa_js_future_settle(wa_task *f, wa_error *err, int kind,
+                                              double number, const char *string) {
+  if (err)
+    wa__future_set_error(f, err);
+  else
+    wa__future_set_result(f, (wa_value){.kind = (wa_kind)kind, .number = number, .string = string});
+}
+
+/* asyncio.sleep for JS tasks: a future a timer ends. */
+static void sleep_done(void *arg) {
+  wa_task *f = arg;
+  f->data = NULL; /* the loop frees the handle */
+  wa__future_set_result(f, (wa_value){.kind = WA_NONE});
+  wa_task_release(f);
+}
+
+static bool sleep_cancel(wa_task *f, const char *msg) {
+  if (f->data) {
+    wa__call_cancel(f->data);
+    f->data = NULL;
+    wa_task_release(f);
+  }
+  return wa__future_cancel(f, msg);
+}
+
+static const wa_future_ops sleep_ops = {sleep_cancel, NULL};
+
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_sleep_future(double ms) {
+  wa_task *f = wa__future_new("sleep", &sleep_ops, NULL);
+  wa_task_retain(f); /* for the timer */
+  f->data = ms > 0 ? wa__call_at(wa_time() + ms, sleep_done, f) : wa__call_soon(sleep_done, f);
+  return f;
+}
+
+/* ---- running as a JS task -------------------------------------------------- */
+
+/* Calls made for a JS task run with it as the current task, so its errors
+   land in its indicator and groups and timeouts bind to it. */
+static wa_task *saved_current;
+
+EMSCRIPTEN_KEEPALIVE void wa_js_task_enter(wa_task *t) {
+  saved_current = wa__current;
+  wa__current = t;
+}
+
+EMSCRIPTEN_KEEPALIVE wa_error *wa_js_task_leave(void) {
+  wa_error *e = wa__error_take();
+  wa__current = saved_current;
+  saved_current = NULL;
+  return e; /* the error the calls raised, or NULL */
+}
