@@ -76,10 +76,12 @@ static void on_child_done(wa_task *child, void *arg) {
   wa_task_release(outer);
 }
 
-static bool seen_before(wa_task *const *tasks, int i) {
-  for (int j = 0; j < i; j++)
-    if (tasks[j] == tasks[i]) return true;
-  return false;
+/* Marks t as an item of the gather numbered `gen`; false if it already
+   was (the same task twice). A mark per task keeps this O(1). */
+static bool mark_new(wa_task *t, unsigned gen) {
+  if (t->gather_mark == gen) return false;
+  t->gather_mark = gen;
+  return true;
 }
 
 wa_task *wa_gather(wa_task *const *tasks, int n, bool return_exceptions) {
@@ -92,10 +94,12 @@ wa_task *wa_gather(wa_task *const *tasks, int n, bool return_exceptions) {
   g->n = n;
   g->return_exceptions = return_exceptions;
   wa_task *outer = wa__future_new("gather", &gathering_ops, g);
+  static unsigned generation;
+  generation++;
   for (int i = 0; i < n; i++) {
     g->children[i] = tasks[i];
     wa_task_retain(tasks[i]);
-    if (seen_before(tasks, i)) continue; /* the same task twice: one callback */
+    if (!mark_new(tasks[i], generation)) continue; /* the same task twice: one callback */
     g->unique++;
     wa_task_retain(outer);
     wa_task_add_done_callback(tasks[i], on_child_done, outer);

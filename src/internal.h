@@ -145,6 +145,7 @@ struct wa_task {
   wa_error *outcome;   /* FAILED: the error; CANCELLED: the CancelledError */
   bool retrieved;      /* someone looked at the outcome */
   bool cancel_taken;   /* its CancelledError was handed out once */
+  unsigned gather_mark; /* gather.c: last gather it was counted in */
   wa_error *err;       /* the error indicator while it runs */
 
   int num_cancels;     /* cancelling() */

@@ -4,7 +4,7 @@
 import { createRuntime } from '../src/wasyncio.mjs';
 
 // WASYNCIO_BUILD=dir runs the tests on a module built there (scripts/build.sh).
-const buildDir = process.env.WASYNCIO_BUILD ?? 'build';
+const buildDir = globalThis.process?.env?.WASYNCIO_BUILD ?? 'build'; // also loaded in the browser
 export const testModule = {
   factory: () => import(new URL(`../${buildDir}/wasyncio_test.mjs`, import.meta.url)),
   wasm: new URL(`../${buildDir}/wasyncio_test.wasm`, import.meta.url),

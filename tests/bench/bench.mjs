@@ -35,6 +35,8 @@ async function benchBrowser() {
   }
 }
 
+// Node has no task group or gather beyond Promise.all, which spawnUs
+// measures already; those rows show n/a for Node.
 async function benchNode() {
   const tick = () => new Promise((resolve) => setImmediate(resolve));
   const pingpong = async () => {
@@ -63,21 +65,29 @@ async def pingpong():
     await asyncio.gather(side(SWITCHES // 2), side(SWITCHES // 2))
 async def trivial(): return 1
 async def spawn_join():
+    tasks = [asyncio.create_task(trivial()) for _ in range(TASKS)]
+    for t in tasks: await t
+async def group():
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(TASKS): tg.create_task(trivial())
+async def gather():
     await asyncio.gather(*[asyncio.create_task(trivial()) for _ in range(TASKS)])
 def timed(f):
     ts = []
     for _ in range(RUNS):
         t0 = time.perf_counter(); asyncio.run(f()); ts.append(time.perf_counter() - t0)
     return statistics.median(ts)
-print(sys.version.split()[0], timed(pingpong) * 1e6 / SWITCHES, timed(spawn_join) * 1e6 / TASKS)
+print(sys.version.split()[0], timed(pingpong) * 1e6 / SWITCHES, timed(spawn_join) * 1e6 / TASKS,
+      timed(group) * 1e6 / TASKS, timed(gather) * 1e6 / TASKS)
 `;
 
 function benchCPython() {
   for (const env of [{ PYENV_VERSION: '3.13.0' }, {}]) {
     const r = spawnSync('python3', ['-c', PYTHON], { encoding: 'utf8', env: { ...process.env, ...env } });
     if (r.status === 0) {
-      const [version, switchUs, spawnUs] = r.stdout.trim().split(' ');
-      return { version, switchUs: Number(switchUs), spawnUs: Number(spawnUs) };
+      const [version, ...figures] = r.stdout.trim().split(' ');
+      const [switchUs, spawnUs, groupUs, gatherUs] = figures.map(Number);
+      return { version, switchUs, spawnUs, groupUs, gatherUs };
     }
   }
   return null;
@@ -97,6 +107,8 @@ console.log('| per operation | wasyncio, Node | wasyncio, Chromium | Node native
 console.log('|---|---|---|---|---|---|');
 console.log(row(`switch: two tasks alternating sleep(0), ${SWITCHES.toLocaleString('en')} switches`, 'switchUs'));
 console.log(row(`spawn + join one trivial task, ${TASKS.toLocaleString('en')} tasks`, 'spawnUs'));
+console.log(row(`task group: spawn one trivial task into it, ${TASKS.toLocaleString('en')} tasks, then exit`, 'groupUs'));
+console.log(row(`gather: one trivial task of ${TASKS.toLocaleString('en')}, results read in order`, 'gatherUs'));
 console.log(`\n(${inBrowser ? `Chromium ${inBrowser.version}` : 'Chromium: not installed, skipped'}; ${py ? `CPython ${py.version}, its switch figure from 200,000 switches` : 'CPython: not found, skipped'}.)`);
 console.log(`\n${SLEEPERS.toLocaleString('en')} tasks sleeping 1 s at once, in Node:`);
 for (const [sizes, options] of [

@@ -21,7 +21,12 @@ export async function measureWasyncio({ runs, switches, tasks }) {
   await rt.run('bench_spawn_join', { n: 1000 });
   const switchMs = await timeMs(runs, () => rt.run('bench_pingpong', { switches }));
   const spawnMs = await timeMs(runs, () => rt.run('bench_spawn_join', { n: tasks }));
-  return { switchUs: (switchMs * 1000) / switches, spawnUs: (spawnMs * 1000) / tasks };
+  const groupMs = await timeMs(runs, () => rt.run('bench_group', { n: tasks }));
+  const gatherMs = await timeMs(runs, () => rt.run('bench_gather', { n: tasks }));
+  const perTask = (ms) => (ms * 1000) / tasks;
+  return {
+    switchUs: (switchMs * 1000) / switches, spawnUs: perTask(spawnMs), groupUs: perTask(groupMs), gatherUs: perTask(gatherMs),
+  };
 }
 
 export async function measureSleepers({ runs, sleepers, options }) {

@@ -70,3 +70,41 @@ static int bench_sleepers(wa_task *self, const wa_args *args) {
   return join_all(tasks, n);
 }
 WA_EXPORT_COROUTINE(bench_sleepers, "n:number, ms:number")
+
+/* n trivial tasks spawned into a task group; the group's exit waits for
+   them all (async with TaskGroup() as tg: tg.create_task(trivial())...). */
+static int bench_group(wa_task *self, const wa_args *args) {
+  int n = (int)wa_arg_number(args, "n");
+  wa_group *g = wa_group_new();
+  int rc = wa_group_enter(g);
+  for (int i = 0; rc == WA_OK && i < n; i++) {
+    wa_task *t = wa_group_spawn(g, trivial, NULL, NULL);
+    if (!t) rc = wa_reraise();
+    wa_task_release(t);
+  }
+  rc = wa_group_exit(g, rc);
+  wa_group_free(g);
+  return rc;
+}
+WA_EXPORT_COROUTINE(bench_group, "n:number")
+
+/* gather of n trivial tasks, results read back in order. */
+static int bench_gather(wa_task *self, const wa_args *args) {
+  int n = (int)wa_arg_number(args, "n");
+  wa_task **tasks = malloc(n * sizeof *tasks);
+  if (!tasks) return wa_raise("MemoryError", "bench_gather: no room for %d tasks", n);
+  for (int i = 0; i < n; i++) tasks[i] = wa_task_spawn(trivial, NULL, NULL);
+  wa_task *g = wa_gather(tasks, n, false);
+  int rc = g ? wa_task_join(g) : WA_ERROR;
+  double sum = 0;
+  for (int i = 0; rc == WA_OK && i < n; i++) {
+    wa_value v;
+    rc = wa_gather_result(g, i, &v, NULL);
+    sum += v.number;
+  }
+  wa_task_release(g);
+  for (int i = 0; i < n; i++) wa_task_release(tasks[i]);
+  free(tasks);
+  return rc < 0 ? rc : wa_return_number(self, sum);
+}
+WA_EXPORT_COROUTINE(bench_gather, "n:number")
