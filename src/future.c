@@ -39,6 +39,14 @@ void wa__future_set_error(wa_task *f, wa_error *e) {
   end(f, wa__error_is_cancel(e) ? TASK_CANCELLED : TASK_FAILED, e);
 }
 
+void wa__future_set_exception(wa_task *f, wa_error *e) {
+  if (f->state != TASK_PENDING) {
+    wa__error_unref(e);
+    return;
+  }
+  end(f, TASK_FAILED, e);
+}
+
 bool wa__future_cancel(wa_task *f, const char *msg) {
   if (f->state != TASK_PENDING) return false;
   end(f, TASK_CANCELLED, wa__cancelled_error(msg));

@@ -63,13 +63,13 @@ static void on_child_done(wa_task *child, void *arg) {
   if (outer->state != TASK_PENDING) {
     wa__task_error(child); /* seen: not "never retrieved" */
   } else if (!g->return_exceptions && child->state == TASK_CANCELLED) {
-    wa__future_set_error(outer, wa__task_cancelled_error(child));
+    wa__future_set_exception(outer, wa__task_cancelled_error(child));
   } else if (!g->return_exceptions && wa__task_error(child)) {
     wa__future_set_error(outer, wa__error_ref(child->outcome));
   } else if (g->finished == g->unique) {
     collect_results(g);
-    if (g->cancel_requested)
-      wa__future_set_error(outer, wa__task_cancelled_error(child));
+    if (g->cancel_requested) /* set_exception, as CPython: not cancelled() */
+      wa__future_set_exception(outer, wa__task_cancelled_error(child));
     else
       wa__future_set_result(outer, (wa_value){.kind = WA_NONE});
   }

@@ -204,6 +204,9 @@ wa_task *wa__future_new(const char *name, const wa_future_ops *ops, void *data);
 /* Ends f (a no-op when it already ended). set_error takes e. */
 void wa__future_set_result(wa_task *f, wa_value v);
 void wa__future_set_error(wa_task *f, wa_error *e);
+/* Future.set_exception, even of a CancelledError: f ends failed, not
+   cancelled (gather does this), though awaiting it raises the error. */
+void wa__future_set_exception(wa_task *f, wa_error *e);
 /* Future.cancel: ends f cancelled with msg; false when already done. */
 bool wa__future_cancel(wa_task *f, const char *msg);
 

@@ -28,7 +28,7 @@ test('the product module has the notebook coroutines, with declared parameters',
   const { rt } = await productRuntime();
   assert.deepEqual([...rt.coroutines].sort(), [
     'display_date', 'factorial', 'force_terminate_task_group', 'gather_cell',
-    'job', 'some_coro', 'task_group_cell', 'terminate_cell',
+    'job', 'scenario', 'some_coro', 'task_group_cell', 'terminate_cell',
   ]);
   assert.deepEqual(rt.parameters('some_coro'), [{ name: 'param', type: 'number', optional: false }]);
   assert.deepEqual(rt.parameters('job'), [
