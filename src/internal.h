@@ -106,7 +106,7 @@ typedef enum { TASK_PENDING, TASK_DONE, TASK_FAILED, TASK_CANCELLED } wa_state;
 /* A coroutine task runs C on a fiber; a future has no body and is ended by
    code (gather, shield, ...); a host task's body is a JS async function. */
 typedef enum { KIND_CORO, KIND_FUTURE, KIND_HOST } wa_task_kind;
-typedef enum { WAIT_NONE, WAIT_SLEEP, WAIT_TASK } wa_wait;
+typedef enum { WAIT_NONE, WAIT_SLEEP, WAIT_TASK, WAIT_YIELD } wa_wait;
 typedef enum { SLEEP_PENDING, SLEEP_DONE, SLEEP_CANCELLED } wa_sleep_state;
 
 typedef enum { CB_C, CB_HOST, CB_WAKEUP } wa_callback_kind;

@@ -63,6 +63,15 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
   return 1;
 }
 
+/* sleep(0) for a JS task: a bare yield, stepped again next iteration (a
+   cancel meanwhile is thrown in then). -1 when it already waits. */
+EMSCRIPTEN_KEEPALIVE int wa_js_task_yield(wa_task *t) {
+  if (t->wait != WAIT_NONE) return -1;
+  t->wait = WAIT_YIELD;
+  wa__ready_push(H_STEP, t, NULL);
+  return 1;
+}
+
 /* The function's promise settled: with a value (kind 0 none, 1 number,
    2 string) or with err (a reference given up). */
 EMSCRIPTEN_KEEPALIVE void wa_js_task_finish(wa_task *t, wa_error *err, int kind,

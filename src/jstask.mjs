@@ -38,7 +38,9 @@ export class TaskContext {
    *  with CancelledError when the task is cancelled meanwhile. */
   sleep(ms, value) {
     checkDelay('sleep', ms);
-    return this.#core.awaitTask(this.#record, this.#core.sleepFuture(ms)).then(() => value);
+    const slept = ms > 0 ? this.#core.awaitTask(this.#record, this.#core.sleepFuture(ms))
+      : this.#core.yieldOnce(this.#record); // sleep(0): exactly one loop iteration
+    return slept.then(() => value);
   }
 
   /** `await x` in asyncio: x is a Task (C or JS), a gather, a shield, or a

@@ -6,7 +6,8 @@
  * wa_loop_next_delay(); the host arms one timer for that delay. An
  * iteration is CPython's _run_once: move due timers to the back of the
  * ready queue, then run exactly the handles queued so far; what they queue
- * runs in the next iteration.
+ * runs in the next iteration. An iteration may span several calls from the
+ * host, which runs its promise reactions between them.
  */
 #include <emscripten.h>
 #include <math.h>
@@ -32,6 +33,7 @@ static double clock_origin; /* real: host time when the loop started */
 static bool host_called;
 static bool running;
 static double next_delay = -1;
+static unsigned iteration_left; /* handles of the current iteration not yet run */
 
 void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
   if (ready.count == ready.cap) {
@@ -115,11 +117,13 @@ static void run_handle(wa_handle h) {
   }
 }
 
-static void run_once(void) {
+/* Starts an iteration: due timers join the ready queue, and the handles
+   queued now are the ones this iteration runs. */
+static void begin_iteration(void) {
   double now = wa_time();
   for (wa_timer *t; (t = wa__timer_peek()) && t->when <= now;)
     wa__ready_push(H_TIMER, NULL, wa__timer_pop());
-  for (unsigned n = ready.count; n > 0; n--) run_handle(ready_pop());
+  iteration_left = ready.count;
 }
 
 /* May the loop run another iteration now? In virtual time, waiting for the
@@ -140,17 +144,29 @@ static double compute_delay(void) {
   return virtual_clock ? 0 : fmax(0, t->when - wa_time());
 }
 
-/* Runs iterations for up to budget_ms of real time, stopping early when an
-   iteration called into JavaScript (its promise reactions must run first).
-   Not re-entrant: a host callback that calls it again gets -2. */
+/* Runs handles for up to budget_ms of real time. It stops right after a
+   handle that called into JavaScript, even in mid-iteration: the promise
+   reactions it caused (a JS task's code after its await) must run before
+   the next handle, as the coroutine's code would in CPython. The next call
+   finishes that iteration first. Not re-entrant: a host callback that
+   calls it again gets -2. */
 EMSCRIPTEN_KEEPALIVE double wa_loop_run(double budget_ms) {
   if (running) return next_delay = -2;
   running = true;
   host_called = false;
   double start = emscripten_get_now();
-  while (can_iterate()) {
-    run_once();
-    if (host_called || emscripten_get_now() - start >= budget_ms) break;
+  for (unsigned n = 1;; n++) {
+    if (!iteration_left) {
+      if (!can_iterate()) break;
+      begin_iteration();
+      if (!iteration_left) break; /* cannot happen: can_iterate said so */
+    }
+    iteration_left--;
+    run_handle(ready_pop());
+    if (host_called) break;
+    /* The clock is a call into JS: look at it once an iteration, or every
+       64 handles of a long one. */
+    if ((!iteration_left || n % 64 == 0) && emscripten_get_now() - start >= budget_ms) break;
   }
   running = false;
   return next_delay = compute_delay();

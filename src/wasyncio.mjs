@@ -106,6 +106,9 @@ function parseParams(coroutine, spec) {
   return { params };
 }
 
+// Frees C objects (groups, timeout scopes) when their JS handle is gone.
+const freeLater = new FinalizationRegistry((free) => free());
+
 // The name option of createTask and friends.
 function taskName(options, what) {
   if (options === null || typeof options !== 'object') {
@@ -194,6 +197,7 @@ class Runtime {
     };
     this.#core = {
       awaitTask: (record, task) => this.#awaitTask(record, task),
+      yieldOnce: (record) => this.#yieldOnce(record),
       awaitable: (x, what) => this.#awaitable(x, what),
       sleepFuture: (ms) => new Task(this.#port, m._wa_js_sleep_future(ms)),
       spawnInto: (g, ctx, coroutine, args, options) => this.#spawnInto(g, ctx, coroutine, args, options),
@@ -391,10 +395,7 @@ class Runtime {
   #awaitTask(record, task) {
     const m = this.#m;
     const r = m._wa_js_task_await(record.ptr, pointerOf(task, this.#port));
-    if (r < 0) {
-      return Promise.reject(new InvalidStateError(
-        `${record.task.name} already awaits something: a task awaits one thing at a time (use gather)`));
-    }
+    if (r < 0) return Promise.reject(this.#busy(record));
     if (r === 0) { // already done: no suspension, as in asyncio
       try {
         return Promise.resolve(task.result());
@@ -416,6 +417,19 @@ class Runtime {
         reject,
       };
     });
+  }
+
+  #yieldOnce(record) {
+    if (this.#m._wa_js_task_yield(record.ptr) < 0) return Promise.reject(this.#busy(record));
+    this.#wake();
+    return new Promise((resolve, reject) => {
+      record.pending = { resolve, reject };
+    });
+  }
+
+  #busy(record) {
+    return new InvalidStateError(
+      `${record.task.name} already awaits something: a task awaits one thing at a time (use gather)`);
   }
 
   // Something a task can await: a Task of this runtime as it is, a promise
@@ -469,6 +483,10 @@ class Runtime {
     const self = pointerOf(ctx.task, this.#port);
     const g = m._wa_group_new();
     const controller = new AbortController();
+    const tg = new TaskGroup(this.#core, g, ctx, controller);
+    // tg outlives the group's exit (createTask then says "finished"), so the
+    // C group goes when tg does.
+    freeLater.register(tg, () => m._wa_group_free(g));
     const abort = () => controller.signal.aborted || controller.abort(new CancelledError());
     ctx.signal.addEventListener('abort', abort);
     try {
@@ -476,7 +494,7 @@ class Runtime {
       let value;
       let bodyError = 0;
       try {
-        value = await body(new TaskGroup(this.#core, g, ctx, controller));
+        value = await body(tg);
       } catch (error) {
         bodyError = this.#errorToC(error);
         abort();
@@ -501,7 +519,6 @@ class Runtime {
       return value;
     } finally {
       ctx.signal.removeEventListener('abort', abort);
-      m._wa_group_free(g);
     }
   }
 
@@ -535,23 +552,20 @@ class Runtime {
         this.#wake();
       },
     };
+    freeLater.register(scope, () => m._wa_timeout_free(to)); // readable after exit
+    this.#asTask(self, () => m._wa_timeout_enter(to));
+    this.#wake();
+    let value;
+    let failed = false;
+    let error;
     try {
-      this.#asTask(self, () => m._wa_timeout_enter(to));
-      this.#wake();
-      let value;
-      let failed = false;
-      let error;
-      try {
-        value = await body(scope);
-      } catch (e) {
-        failed = true;
-        error = e;
-      }
-      this.#asTask(self, () => m._wa_timeout_exit(to, failed ? m._wa_js_err_raise(this.#errorToC(error)) : 0));
-      return value;
-    } finally {
-      m._wa_timeout_free(to);
+      value = await body(scope);
+    } catch (e) {
+      failed = true;
+      error = e;
     }
+    this.#asTask(self, () => m._wa_timeout_exit(to, failed ? m._wa_js_err_raise(this.#errorToC(error)) : 0));
+    return value;
   }
 
   // ---- errors across the boundary ----------------------------------------

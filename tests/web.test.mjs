@@ -38,10 +38,43 @@ after(async () => {
 const logLines = () => page.$$eval('#log li', (lis) => lis.map((li) => li.lastChild.textContent));
 
 test('the page loads the module and lists its coroutines', async () => {
-  assert.equal(await page.textContent('#status'), 'Ready: coroutines some_coro, display_date.');
+  const status = await page.textContent('#status');
+  for (const name of ['some_coro', 'display_date', 'job', 'factorial', 'terminate_cell', 'gather_cell', 'scenario']) {
+    assert.ok(status.includes(name), `${name} in ${status}`);
+  }
+});
+
+const waitForLog = (text) => page.waitForFunction(
+  (t) => [...document.querySelectorAll('#log li')].some((li) => li.lastChild.textContent === t), text, { timeout: 30000 });
+
+// The terminate cell, in C and from JS, prints the notebook's lines.
+for (const button of ['#run-terminate-c', '#run-terminate-js']) {
+  test(`${button}: four starts, task 1 done, then the group is terminated`, async () => {
+    await page.click('#clear');
+    await page.click(button);
+    await waitForLog('Task group terminated.');
+    const lines = (await logLines()).filter((l) => l.startsWith('Task'));
+    assert.deepEqual(lines, [
+      'Task 1: start', 'Task 2: start', 'Task 3: start', 'Task 4: start', 'Task 1: done', 'Task group terminated.',
+    ]);
+  });
+}
+
+test('a scenario preset runs in the page: the failing child cancels its sibling', async () => {
+  await page.click('#clear');
+  await page.selectOption('#preset', 'a child fails: the group cancels the rest');
+  await page.click('#run-scenario');
+  await waitForLog('scenario -> return None');
+  const lines = (await logLines()).filter((l) => !l.startsWith('scenario'));
+  assert.equal(lines.length, 4, lines.join(' | '));
+  assert.match(lines[0], /^a fails @\d+$/);
+  assert.match(lines[1], /^b cancelled @\d+$/);
+  assert.equal(lines[2], 'ExceptionGroup[ValueError(boom)]');
+  assert.match(lines[3], /^after the group @\d+$/);
 });
 
 test('the cancel cell prints the three cancellations first, then the seven completions', async () => {
+  await page.click('#clear');
   await page.click('#run-cancel');
   await page.waitForFunction(() => document.querySelector('#log').textContent.includes('results:'), null, { timeout: 30000 });
   const lines = (await logLines()).filter((l) => l.includes('coro with param'));
