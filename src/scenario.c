@@ -1,2 +1,577 @@
-/* scenario.c: the scenario interpreter (being written). */
-#include "wasyncio.h"
+/*
+ * scenario.c: the `scenario {steps}` coroutine, an interpreter for the step
+ * language of tests/scenario/LANGUAGE.md, written on the public C API so it
+ * also shows that API in use. tests/scenario/reference.py runs the same
+ * language on CPython's asyncio; the differential test compares the two.
+ *
+ * One run: the root task (called from JavaScript with only `steps`) creates
+ * the state all its tasks share, the table from id to task. Every task,
+ * root or spawned, runs this same coroutine on its own step list, which it
+ * receives as JSON text and parses itself; spawned tasks also receive the
+ * shared state and, when spawned into a task group, that group.
+ *
+ * Running a step list gives a status: ST_NORMAL, ST_RETURN (a `return`
+ * step ran; its value is in the task's state), or a negative code with the
+ * error in the task's indicator. Each construct (group, timeout, try) runs
+ * its own exit logic and passes the status outward, which is how `return`
+ * and errors unwind through them as they would through Python's `async
+ * with` and `try`.
+ *
+ * The interpreter recurses through two frames per nesting level (the step
+ * list, the construct's step), and every frame suspended at an await is
+ * saved into the task's Asyncify buffer (4 KiB by default), so that path
+ * keeps few locals and no arrays: text is formatted into heap buffers, and
+ * each step is its own small function. 30 levels, about the most the JSON
+ * parser's nesting limit lets through, fit the default fiber.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h" /* wa__alloc & co; wa__error_take/_set/_ref (see below) */
+#include "json.h"
+
+enum { ST_NORMAL = 0, ST_RETURN = 1 };
+
+/* ---- holding an error across other steps -------------------------------- */
+
+/* A `try` must keep the error in flight while its handler and `finally`
+   steps run (they may await and raise errors of their own), then put it
+   back. The public API can read and clear the indicator but not restore an
+   error object (groups included), so these use the internal calls. */
+static wa_error *error_fetch(void) { return wa__error_take(); }
+static int error_restore(wa_error *e) { return wa__error_set(e); } /* takes e */
+static wa_error *error_ref(wa_error *e) { return wa__error_ref(e); }
+
+/* ---- text built on the heap ---------------------------------------------- */
+
+typedef struct {
+  char *s;
+  int len, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if (b->len + n + 1 > b->cap) {
+    b->cap = (b->len + n + 1) * 2;
+    b->s = wa__realloc(b->s, (size_t)b->cap);
+  }
+  va_start(ap, fmt);
+  vsnprintf(b->s + b->len, (size_t)(n + 1), fmt, ap);
+  va_end(ap);
+  b->len += n;
+}
+
+/* A whole number as an integer; otherwise the shortest decimal that reads
+   back as the same double, which is Python's repr (and JavaScript's
+   String): the fewest significant digits whose correctly rounded %g does.
+   Starting at 15 digits would do for normal doubles, but not subnormal
+   ones (5e-324 would print as 4.94065645841247e-324). */
+static void sb_number(sbuf *b, double x) {
+  if (isfinite(x) && x == floor(x)) {
+    sb_add(b, "%.0f", x);
+    return;
+  }
+  char text[40];
+  for (int digits = 1; digits <= 17; digits++) {
+    snprintf(text, sizeof text, "%.*g", digits, x);
+    if (strtod(text, NULL) == x) break;
+  }
+  sb_add(b, "%s", text);
+}
+
+static void sb_value(sbuf *b, const wa_value *v) {
+  if (v->kind == WA_NUMBER)
+    sb_number(b, v->number);
+  else if (v->kind == WA_STRING)
+    sb_add(b, "%s", v->string ? v->string : "");
+  else
+    sb_add(b, "None");
+}
+
+/* Type(message); an exception group as ExceptionGroup[e1, e2, ...]. */
+static void sb_error(sbuf *b, const wa_error *e) {
+  if (!wa_error_is_group(e)) {
+    sb_add(b, "%s(%s)", wa_error_type(e), wa_error_message(e));
+    return;
+  }
+  sb_add(b, "ExceptionGroup[");
+  for (int i = 0; i < wa_error_count(e); i++) {
+    if (i) sb_add(b, ", ");
+    sb_error(b, wa_error_child(e, i));
+  }
+  sb_add(b, "]");
+}
+
+/* ---- state shared by the tasks of one run ------------------------------- */
+
+typedef struct {
+  char *id;
+  wa_task *task; /* a reference */
+} entry;
+
+/* Refcounted: the root's body holds one reference, and every spawned task
+   one until its done callback runs (which it does even if the task was
+   cancelled before its first step). The table holds its tasks until the
+   last reference goes, when no task of the run can look at it again. */
+typedef struct {
+  int refs;
+  int count, cap;
+  entry *entries;
+} shared;
+
+static shared *shared_new(void) {
+  shared *s = wa__alloc(sizeof *s);
+  s->refs = 1;
+  return s;
+}
+
+static void shared_release(shared *s) {
+  if (--s->refs > 0) return;
+  for (int i = 0; i < s->count; i++) {
+    free(s->entries[i].id);
+    wa_task_release(s->entries[i].task);
+  }
+  free(s->entries);
+  free(s);
+}
+
+static void release_shared_cb(wa_task *t, void *arg) { shared_release(arg); }
+
+static entry *shared_find(shared *s, const char *id) {
+  for (int i = 0; i < s->count; i++)
+    if (strcmp(s->entries[i].id, id) == 0) return &s->entries[i];
+  return NULL;
+}
+
+/* Maps id to t (a new reference), replacing what it mapped to. */
+static void shared_put(shared *s, const char *id, wa_task *t) {
+  wa_task_retain(t);
+  entry *e = shared_find(s, id);
+  if (e) {
+    wa_task_release(e->task);
+    e->task = t;
+    return;
+  }
+  if (s->count == s->cap) {
+    s->cap = s->cap ? 2 * s->cap : 8;
+    s->entries = wa__realloc(s->entries, (size_t)s->cap * sizeof *s->entries);
+  }
+  s->entries[s->count++] = (entry){wa__strdup(id), t};
+}
+
+/* ---- per task ------------------------------------------------------------ */
+
+typedef struct {
+  wa_task *self;
+  shared *sh;
+  const wa_json *ret; /* the value of the `return` step that ran */
+} task_state;
+
+/* What a stretch of steps runs with; constructs make a modified copy. */
+typedef struct {
+  task_state *ts;
+  wa_group *group;  /* innermost task group, or NULL */
+  wa_error *caught; /* the error the enclosing handler caught, or NULL */
+} ctx;
+
+static int scenario(wa_task *self, const wa_args *args);
+static int run_steps(const ctx *c, const wa_json *steps);
+
+/* ---- errors the interpreter raises --------------------------------------- */
+
+/* A value's JSON text, cut short for messages (a new string). */
+static char *excerpt(const wa_json *v) {
+  char *text = wa__json_source(v);
+  if (strlen(text) > 80) strcpy(text + 77, "...");
+  return text;
+}
+
+static int bad_step(int index, const wa_json *step) {
+  char *text = excerpt(step);
+  int rc = wa_raise("ScenarioError", "step %d: bad step %s", index, text);
+  free(text);
+  return rc;
+}
+
+static int bad_list(const wa_json *steps) {
+  char *text = excerpt(steps);
+  int rc = wa_raise("ScenarioError", "bad step list %s (want a list of steps)", text);
+  free(text);
+  return rc;
+}
+
+/* ScenarioError(unknown task 'x'): the id as Python's repr shows it. */
+static int unknown_task(const wa_json *id) {
+  if (id->kind == WA_JSON_STRING)
+    return wa_raise("ScenarioError", strchr(id->string, '\'') && !strchr(id->string, '"')
+                                         ? "unknown task \"%s\"" : "unknown task '%s'",
+                    id->string);
+  if (id->kind == WA_JSON_NULL) return wa_raise("ScenarioError", "unknown task None");
+  if (id->kind == WA_JSON_BOOL)
+    return wa_raise("ScenarioError", "unknown task %s", id->boolean ? "True" : "False");
+  char *text = excerpt(id);
+  int rc = wa_raise("ScenarioError", "unknown task %s", text);
+  free(text);
+  return rc;
+}
+
+/* ---- argument checks ------------------------------------------------------ */
+
+static bool is_string(const wa_json *v) { return v->kind == WA_JSON_STRING; }
+static bool is_number(const wa_json *v) { return v->kind == WA_JSON_NUMBER; }
+static bool is_ms(const wa_json *v) { return is_number(v) && v->number >= 0; }
+static bool is_null(const wa_json *v) { return v->kind == WA_JSON_NULL; }
+
+/* A list of lists (each list is checked as a step when it runs). */
+static bool is_steps(const wa_json *v) {
+  if (v->kind != WA_JSON_ARRAY) return false;
+  for (int i = 0; i < v->count; i++)
+    if (v->items[i]->kind != WA_JSON_ARRAY) return false;
+  return true;
+}
+
+/* ---- tasks --------------------------------------------------------------- */
+
+/* The task the id maps to (borrowed), or NULL with a ScenarioError set. */
+static wa_task *lookup(const ctx *c, const wa_json *id) {
+  entry *e = is_string(id) ? shared_find(c->ts->sh, id->string) : NULL;
+  if (!e) unknown_task(id);
+  return e ? e->task : NULL;
+}
+
+/* Starts a task named id running steps, into group when not NULL, and maps
+   id to it. Returns a new reference, or NULL with the indicator set (the
+   group refused it). */
+static wa_task *spawn(const ctx *c, const char *id, const wa_json *steps, wa_group *group) {
+  shared *sh = c->ts->sh;
+  wa_args *a = wa_args_new();
+  char *text = wa__json_source(steps);
+  wa_args_set_string(a, "steps", text);
+  free(text);
+  wa_args_set_pointer(a, "shared", sh);
+  if (group) wa_args_set_pointer(a, "group", group);
+  wa_task *t = group ? wa_group_spawn(group, scenario, a, id) : wa_task_spawn(scenario, a, id);
+  if (!t) return NULL;
+  sh->refs++;
+  wa_task_add_done_callback(t, release_shared_cb, sh);
+  shared_put(sh, id, t);
+  return t;
+}
+
+/* Prints "id -> value" for a task or future that returned. */
+static int print_result(const char *id, const wa_task *t) {
+  wa_value v;
+  int rc = wa_task_result(t, &v);
+  if (rc < 0) return rc;
+  sbuf b = {0};
+  sb_value(&b, &v);
+  wa_print("%s -> %s", id, b.s);
+  free(b.s);
+  return ST_NORMAL;
+}
+
+/* ---- steps: each gets the step (an array whose length the table checked)
+   and its 1-based index in its list, for messages ---------------------- */
+
+static int step_log(const ctx *c, const wa_json *step, int index) {
+  if (!is_string(step->items[1])) return bad_step(index, step);
+  wa_print("%s", step->items[1]->string);
+  return ST_NORMAL;
+}
+
+static int step_log_time(const ctx *c, const wa_json *step, int index) {
+  if (!is_string(step->items[1])) return bad_step(index, step);
+  wa_print("%s @%.0f", step->items[1]->string, floor(wa_time() + 0.5));
+  return ST_NORMAL;
+}
+
+static int step_sleep(const ctx *c, const wa_json *step, int index) {
+  if (!is_ms(step->items[1])) return bad_step(index, step);
+  int rc = wa_sleep(step->items[1]->number);
+  return rc < 0 ? rc : ST_NORMAL;
+}
+
+static int step_return(const ctx *c, const wa_json *step, int index) {
+  const wa_json *v = step->items[1];
+  if (!is_number(v) && !is_string(v)) return bad_step(index, step);
+  c->ts->ret = v;
+  return ST_RETURN;
+}
+
+static int step_raise(const ctx *c, const wa_json *step, int index) {
+  const wa_json *type = step->items[1], *msg = step->items[2];
+  if (!is_string(type) || !(is_null(msg) || is_string(msg))) return bad_step(index, step);
+  return wa_raise(type->string, "%s", is_null(msg) ? "" : msg->string);
+}
+
+static int step_spawn(const ctx *c, const wa_json *step, int index) {
+  if (!is_string(step->items[1]) || !is_steps(step->items[2])) return bad_step(index, step);
+  wa_task *t = spawn(c, step->items[1]->string, step->items[2], c->group);
+  if (!t) return wa_reraise();
+  wa_task_release(t);
+  return ST_NORMAL;
+}
+
+static int step_await(const ctx *c, const wa_json *step, int index) {
+  wa_task *t = lookup(c, step->items[1]);
+  if (!t) return WA_ERROR;
+  wa_task_retain(t); /* the table may drop it (a respawned id) meanwhile */
+  int rc = wa_task_join(t);
+  if (rc == WA_OK) rc = print_result(step->items[1]->string, t);
+  wa_task_release(t);
+  return rc;
+}
+
+static int step_cancel(const ctx *c, const wa_json *step, int index) {
+  const wa_json *msg = step->items[2];
+  if (!is_null(msg) && !is_string(msg)) return bad_step(index, step);
+  wa_task *t = lookup(c, step->items[1]);
+  if (!t) return WA_ERROR;
+  wa_task_cancel(t, is_null(msg) ? NULL : msg->string);
+  return ST_NORMAL;
+}
+
+static int step_shield(const ctx *c, const wa_json *step, int index) {
+  wa_task *t = lookup(c, step->items[1]);
+  if (!t) return WA_ERROR;
+  wa_task *outer = wa_shield(t);
+  int rc = wa_task_join(outer);
+  if (rc == WA_OK) rc = print_result(step->items[1]->string, outer);
+  wa_task_release(outer);
+  return rc;
+}
+
+static int step_group(const ctx *c, const wa_json *step, int index) {
+  if (!is_steps(step->items[1])) return bad_step(index, step);
+  ctx inner = *c;
+  inner.group = wa_group_new();
+  int st = wa_group_enter(inner.group);
+  if (st == WA_OK) st = run_steps(&inner, step->items[1]);
+  /* A `return` leaves the body normally; the group's exit may still fail. */
+  int rc = wa_group_exit(inner.group, st < 0 ? st : WA_OK);
+  wa_group_free(inner.group);
+  return rc < 0 ? rc : st;
+}
+
+/* [[id, steps], ...] */
+static bool is_gather_list(const wa_json *v) {
+  if (v->kind != WA_JSON_ARRAY) return false;
+  for (int i = 0; i < v->count; i++) {
+    const wa_json *kid = v->items[i];
+    if (kid->kind != WA_JSON_ARRAY || kid->count != 2 || !is_string(kid->items[0]) ||
+        !is_steps(kid->items[1]))
+      return false;
+  }
+  return true;
+}
+
+/* "gather -> [v1, v2, ...]" once the gather succeeded: every child
+   returned, or (return_exceptions) ended one way or another. */
+static void print_gather(wa_task *const *tasks, int n) {
+  sbuf b = {0};
+  sb_add(&b, "gather -> [");
+  for (int i = 0; i < n; i++) {
+    const wa_error *e = NULL;
+    wa_value v;
+    if (i) sb_add(&b, ", ");
+    if (wa_task_cancelled(tasks[i])) {
+      /* CPython puts CancelledError(task._cancel_message) in the slot, and
+         a task that ended cancelled has that reset to None by its final
+         Future.cancel(): the slot never carries the message. */
+      sb_add(&b, "CancelledError()");
+    } else if (wa_task_exception(tasks[i], &e) == WA_OK && e) {
+      sb_error(&b, e);
+    } else if (wa_task_result(tasks[i], &v) == WA_OK) {
+      sb_value(&b, &v);
+    }
+  }
+  sb_add(&b, "]");
+  wa_print("%s", b.s);
+  free(b.s);
+}
+
+static int step_gather(const ctx *c, const wa_json *step, int index) {
+  const wa_json *kids = step->items[1];
+  if (!is_gather_list(kids) || step->items[2]->kind != WA_JSON_BOOL) return bad_step(index, step);
+  int n = kids->count;
+  wa_task **tasks = wa__alloc((size_t)(n ? n : 1) * sizeof *tasks);
+  for (int i = 0; i < n; i++) /* plain tasks, even in a group body */
+    tasks[i] = spawn(c, kids->items[i]->items[0]->string, kids->items[i]->items[1], NULL);
+  wa_task *all = wa_gather(tasks, n, step->items[2]->boolean);
+  int rc = wa_task_join(all);
+  if (rc == WA_OK) print_gather(tasks, n);
+  wa_task_release(all);
+  for (int i = 0; i < n; i++) wa_task_release(tasks[i]);
+  free(tasks);
+  return rc;
+}
+
+static int step_timeout(const ctx *c, const wa_json *step, int index) {
+  const wa_json *ms = step->items[1];
+  if (!(is_null(ms) || is_ms(ms)) || !is_steps(step->items[2])) return bad_step(index, step);
+  wa_timeout *to = wa_timeout_new(is_null(ms) ? INFINITY : ms->number);
+  int st = wa_timeout_enter(to);
+  if (st < 0) {
+    wa_timeout_free(to);
+    return st;
+  }
+  st = run_steps(c, step->items[2]);
+  int rc = wa_timeout_exit(to, st < 0 ? st : WA_OK);
+  wa_timeout_free(to);
+  return rc < 0 ? rc : st;
+}
+
+static int step_uncancel(const ctx *c, const wa_json *step, int index) {
+  wa_task_uncancel(c->ts->self);
+  return ST_NORMAL;
+}
+
+/* {key: steps, ...} */
+static bool is_handlers(const wa_json *v) {
+  if (v->kind != WA_JSON_OBJECT) return false;
+  for (int i = 0; i < v->count; i++)
+    if (!is_steps(v->items[i])) return false;
+  return true;
+}
+
+/* The first handler (in the object's order) whose key matches e. */
+static const wa_json *find_handler(const wa_json *handlers, const wa_error *e) {
+  for (int i = 0; i < handlers->count; i++) {
+    const char *key = handlers->keys[i];
+    if (strcmp(key, "finally") == 0) continue;
+    if (strcmp(key, "*") == 0 || strcmp(key, wa_error_type(e)) == 0 ||
+        (strcmp(key, "ExceptionGroup") == 0 && wa_error_is_group(e)))
+      return handlers->items[i];
+  }
+  return NULL;
+}
+
+/* Runs a handler for the error in the indicator, which it takes over. */
+static int run_handler(const ctx *c, const wa_json *handler) {
+  ctx inner = *c;
+  inner.caught = error_fetch();
+  int st = run_steps(&inner, handler);
+  wa_error_release(inner.caught);
+  return st;
+}
+
+/* `finally` steps after an outcome st. Their own error or `return`
+   replaces st; otherwise st goes on, its error restored, and so does the
+   value of a `return` in flight: a `return` inside the finally steps whose
+   unwinding an error replaced, then caught, must not change it. */
+static int run_finally(const ctx *c, const wa_json *steps, int st) {
+  wa_error *pending = st < 0 ? error_fetch() : NULL;
+  const wa_json *ret = c->ts->ret;
+  int fst = run_steps(c, steps);
+  if (fst != ST_NORMAL) {
+    wa_error_release(pending);
+    return fst;
+  }
+  c->ts->ret = ret;
+  return pending ? error_restore(pending) : st;
+}
+
+static int step_try(const ctx *c, const wa_json *step, int index) {
+  const wa_json *handlers = step->items[2];
+  if (!is_steps(step->items[1]) || !is_handlers(handlers)) return bad_step(index, step);
+  int st = run_steps(c, step->items[1]);
+  const wa_json *handler = st < 0 ? find_handler(handlers, wa_error_current()) : NULL;
+  if (handler) st = run_handler(c, handler);
+  const wa_json *fin = wa__json_get(handlers, "finally");
+  return fin ? run_finally(c, fin, st) : st;
+}
+
+static int step_log_error(const ctx *c, const wa_json *step, int index) {
+  if (!c->caught) return wa_raise("ScenarioError", "step %d: log_error outside a handler", index);
+  sbuf b = {0};
+  sb_error(&b, c->caught);
+  wa_print("%s", b.s);
+  free(b.s);
+  return ST_NORMAL;
+}
+
+static int step_reraise(const ctx *c, const wa_json *step, int index) {
+  if (!c->caught) return wa_raise("ScenarioError", "step %d: reraise outside a handler", index);
+  return error_restore(error_ref(c->caught));
+}
+
+/* ---- the step list -------------------------------------------------------- */
+
+typedef int (*step_fn)(const ctx *c, const wa_json *step, int index);
+
+static const struct {
+  const char *name;
+  int length; /* of the step array, name included */
+  step_fn fn;
+} step_table[] = {
+    {"log", 2, step_log},         {"log_time", 2, step_log_time},
+    {"sleep", 2, step_sleep},     {"return", 2, step_return},
+    {"raise", 3, step_raise},     {"spawn", 3, step_spawn},
+    {"await", 2, step_await},     {"cancel", 3, step_cancel},
+    {"shield", 2, step_shield},   {"group", 2, step_group},
+    {"gather", 3, step_gather},   {"timeout", 3, step_timeout},
+    {"uncancel", 1, step_uncancel}, {"try", 3, step_try},
+    {"log_error", 1, step_log_error}, {"reraise", 1, step_reraise},
+};
+
+/* The function for a step, or NULL with a ScenarioError set. */
+static step_fn step_for(const wa_json *step, int index) {
+  if (step->count == 0 || !is_string(step->items[0])) return bad_step(index, step), NULL;
+  const char *name = step->items[0]->string;
+  for (size_t i = 0; i < sizeof step_table / sizeof *step_table; i++) {
+    if (strcmp(step_table[i].name, name) != 0) continue;
+    if (step_table[i].length != step->count) return bad_step(index, step), NULL;
+    return step_table[i].fn;
+  }
+  wa_raise("ScenarioError", "step %d: unknown step \"%s\"", index, name);
+  return NULL;
+}
+
+static int run_steps(const ctx *c, const wa_json *steps) {
+  if (!is_steps(steps)) return bad_list(steps);
+  for (int i = 0; i < steps->count; i++) {
+    step_fn fn = step_for(steps->items[i], i + 1);
+    if (!fn) return WA_ERROR;
+    int st = fn(c, steps->items[i], i + 1);
+    if (st != ST_NORMAL) return st;
+  }
+  return ST_NORMAL;
+}
+
+/* ---- the coroutine ---------------------------------------------------------- */
+
+/* The task's step list, parsed; NULL with a ScenarioError set. */
+static wa_json *parse_steps(const char *text) {
+  char err[100];
+  if (!text) return wa_raise("ScenarioError", "no steps given"), NULL;
+  wa_json *tree = wa__json_parse(text, err, sizeof err);
+  if (!tree) wa_raise("ScenarioError", "malformed JSON: %s", err);
+  return tree;
+}
+
+/* Runs args.steps. The root (no "shared" pointer: called from JavaScript)
+   creates the run's shared state; a spawned task also gets its innermost
+   group ("group"). Ends with the `return` step's value, or None. */
+static int scenario(wa_task *self, const wa_args *args) {
+  task_state ts = {.self = self, .sh = wa_arg_pointer(args, "shared")};
+  bool root = !ts.sh;
+  wa_json *tree = parse_steps(wa_arg_string(args, "steps"));
+  if (!tree) return WA_ERROR;
+  if (root) ts.sh = shared_new();
+  ctx c = {.ts = &ts, .group = wa_arg_pointer(args, "group")};
+  int st = run_steps(&c, tree);
+  if (st == ST_RETURN && is_number(ts.ret)) wa_return_number(self, ts.ret->number);
+  if (st == ST_RETURN && is_string(ts.ret)) wa_return_string(self, ts.ret->string);
+  wa__json_free(tree);
+  if (root) shared_release(ts.sh);
+  return st < 0 ? st : WA_OK;
+}
+WA_EXPORT_COROUTINE(scenario, "steps:json")

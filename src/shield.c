@@ -30,8 +30,11 @@ static void on_outer_done(wa_task *outer, void *arg) {
 
 wa_task *wa_shield(wa_task *inner) {
   if (!inner) return wa_raise("TypeError", "wa_shield: the task is NULL"), NULL;
-  wa_task_retain(inner);
-  if (inner->state != TASK_PENDING) return inner; /* nothing to shield */
+  if (inner->state != TASK_PENDING) { /* nothing to shield */
+    wa_task_retain(inner); /* the caller's reference; only here, since a
+                              pending inner's are taken below */
+    return inner;
+  }
   wa_task *outer = wa__future_new("shield", NULL, NULL);
   wa_task_retain(outer);
   wa_task_add_done_callback(inner, on_inner_done, outer);

@@ -1,0 +1,130 @@
+// Runs scenarios (tests/scenario/LANGUAGE.md) on the wasm runtime and on
+// CPython's asyncio (reference.py), giving both results in the same shape:
+// {lines, outcome}, the outcome being 'return V' or 'raise E' formatted as
+// LANGUAGE.md says. Shared by scenario.test.mjs and differential.test.mjs.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REFERENCE = fileURLToPath(new URL('./reference.py', import.meta.url));
+
+// ---- formatting, as reference.py's format_value / format_error ----------
+
+/** Python's repr of a float: shortest round-trip digits, exponent form
+ *  below 1e-4 and from 1e16 ('1e-05', '1e+16'); whole numbers as %.0f. */
+export function formatNumber(x) {
+  if (Number.isInteger(x)) return Object.is(x, -0) ? '-0' : BigInt(x).toString();
+  const [mantissa, exp] = x.toExponential().split('e');
+  const e = Number(exp);
+  if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  return String(x); // JS's fixed form has the same shortest digits
+}
+
+export function formatValue(v) {
+  if (v === undefined || v === null) return 'None';
+  if (typeof v === 'number') return formatNumber(v);
+  return String(v);
+}
+
+/** Type(message); an ExceptionGroup as ExceptionGroup[e1, e2, ...]. */
+export function formatError(e) {
+  // Workaround, not a check: V8 keeps an error's stack frames, receivers
+  // included (the Task), until .stack is read, and the task module's
+  // FinalizationRegistry holds the runtime that keeps this error: a runtime
+  // whose task failed is then never collected, and a long differential run
+  // slows down as thousands pile up. Reading .stack lets them go.
+  void e?.stack;
+  if (e?.name === 'ExceptionGroup' && Array.isArray(e.errors)) {
+    return `ExceptionGroup[${e.errors.map(formatError).join(', ')}]`;
+  }
+  return `${e?.name}(${e?.message ?? ''})`;
+}
+
+// ---- the wasm side ----------------------------------------------------------
+
+/** Runs lets the loop run until nothing is ready and no timer is left, so
+ *  that tasks outliving the root have finished too. A JS sleep(0) would hold
+ *  the virtual clock still; a long sleep jumps it through every deadline. */
+export async function drain(rt) {
+  do {
+    await rt.sleep(60_000);
+  } while (rt.stats().ready > 0 || rt.stats().timers > 0);
+}
+
+/** Runs steps (an array, or JSON text) as the root of a scenario on rt,
+ *  whose print function appends to `lines`. Returns {lines, outcome, leaked}:
+ *  the lines printed during the run (tasks outliving the root included),
+ *  the root's outcome ('pending' when the run stalled before it ended, as
+ *  reference.py says), and how many tasks are still in memory besides the
+ *  root, which JS holds. */
+export async function runScenario(rt, lines, steps) {
+  const first = lines.length;
+  const before = rt.stats().tasks;
+  const root = rt.createTask('scenario', { steps });
+  await drain(rt);
+  const outcome = root.done()
+    ? await root.then((v) => `return ${formatValue(v)}`, (e) => `raise ${formatError(e)}`)
+    : 'pending';
+  return { lines: lines.slice(first), outcome, leaked: rt.stats().tasks - before - 1 };
+}
+
+// ---- the CPython side ------------------------------------------------------
+
+let python;
+
+/** The command that runs CPython 3.13 ({cmd, env}); throws when none. */
+export function findPython() {
+  if (python) return python;
+  const candidates = [
+    { cmd: 'python3', env: { ...process.env, PYENV_VERSION: '3.13.0' } },
+    { cmd: 'python3.13', env: process.env },
+  ];
+  for (const c of candidates) {
+    const r = spawnSync(c.cmd, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
+      env: c.env, encoding: 'utf8',
+    });
+    if (r.status === 0 && r.stdout.trim() === '3.13') return (python = c);
+  }
+  throw new Error('CPython 3.13 not found: tried `PYENV_VERSION=3.13.0 python3` and `python3.13`. '
+    + 'The scenario tests compare against CPython 3.13 and cannot run without it '
+    + '(install it, e.g. `pyenv install 3.13.0`).');
+}
+
+/** Runs reference.py with args and stdin in one process; its stdout lines
+ *  parsed as JSON. */
+export function runReference(args, input = '') {
+  const { cmd, env } = findPython();
+  const r = spawnSync(cmd, [REFERENCE, ...args], {
+    env, input, encoding: 'utf8', maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`reference.py ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+// ---- reporting ---------------------------------------------------------------
+
+/** A line diff (longest common subsequence): '  ' both, '- ' expected
+ *  only (CPython), '+ ' actual only (wasm). */
+export function diffLines(expected, actual) {
+  const n = expected.length;
+  const m = actual.length;
+  const lcs = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i][j] = expected[i] === actual[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const out = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && expected[i] === actual[j]) {
+      out.push(`  ${expected[i++]}`);
+      j++;
+    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
+      out.push(`+ ${actual[j++]}`);
+    } else {
+      out.push(`- ${expected[i++]}`);
+    }
+  }
+  return out.join('\n');
+}
