@@ -162,3 +162,12 @@ wa_error *wa_error_catch(const char *type) {
 }
 
 void wa_error_release(wa_error *e) { wa__error_unref(e); }
+
+wa_error *wa_error_fetch(void) { return wa__error_take(); }
+
+int wa_error_restore(wa_error *e) {
+  if (!e) return wa_raise("TypeError", "wa_error_restore: the error is NULL"), WA_EINVAL;
+  return wa__error_set(e);
+}
+
+wa_error *wa_error_retain(wa_error *e) { return wa__error_ref(e); }

@@ -30,20 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h" /* wa__alloc & co; wa__error_take/_set/_ref (see below) */
+#include "internal.h" /* wa__alloc & co */
 #include "json.h"
 
 enum { ST_NORMAL = 0, ST_RETURN = 1 };
 
-/* ---- holding an error across other steps -------------------------------- */
-
-/* A `try` must keep the error in flight while its handler and `finally`
-   steps run (they may await and raise errors of their own), then put it
-   back. The public API can read and clear the indicator but not restore an
-   error object (groups included), so these use the internal calls. */
-static wa_error *error_fetch(void) { return wa__error_take(); }
-static int error_restore(wa_error *e) { return wa__error_set(e); } /* takes e */
-static wa_error *error_ref(wa_error *e) { return wa__error_ref(e); }
+/* A `try` keeps the error in flight while its handler and `finally` steps
+   run (they may await and raise errors of their own), then puts it back:
+   wa_error_fetch / wa_error_restore. */
 
 /* ---- text built on the heap ---------------------------------------------- */
 
@@ -457,7 +451,7 @@ static const wa_json *find_handler(const wa_json *handlers, const wa_error *e) {
 /* Runs a handler for the error in the indicator, which it takes over. */
 static int run_handler(const ctx *c, const wa_json *handler) {
   ctx inner = *c;
-  inner.caught = error_fetch();
+  inner.caught = wa_error_fetch();
   int st = run_steps(&inner, handler);
   wa_error_release(inner.caught);
   return st;
@@ -468,7 +462,7 @@ static int run_handler(const ctx *c, const wa_json *handler) {
    value of a `return` in flight: a `return` inside the finally steps whose
    unwinding an error replaced, then caught, must not change it. */
 static int run_finally(const ctx *c, const wa_json *steps, int st) {
-  wa_error *pending = st < 0 ? error_fetch() : NULL;
+  wa_error *pending = st < 0 ? wa_error_fetch() : NULL;
   const wa_json *ret = c->ts->ret;
   int fst = run_steps(c, steps);
   if (fst != ST_NORMAL) {
@@ -476,7 +470,7 @@ static int run_finally(const ctx *c, const wa_json *steps, int st) {
     return fst;
   }
   c->ts->ret = ret;
-  return pending ? error_restore(pending) : st;
+  return pending ? wa_error_restore(pending) : st;
 }
 
 static int step_try(const ctx *c, const wa_json *step, int index) {
@@ -500,7 +494,7 @@ static int step_log_error(const ctx *c, const wa_json *step, int index) {
 
 static int step_reraise(const ctx *c, const wa_json *step, int index) {
   if (!c->caught) return wa_raise("ScenarioError", "step %d: reraise outside a handler", index);
-  return error_restore(error_ref(c->caught));
+  return wa_error_restore(wa_error_retain(c->caught));
 }
 
 /* ---- the step list -------------------------------------------------------- */

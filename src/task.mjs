@@ -1,14 +1,14 @@
 // task.mjs: Task, the JS handle of anything the runtime can await: a C
 // coroutine's task, a JS function's task, a gather, a shield, a promise
 // standing in a gather. Each wraps one C reference, given back when the
-// handle is garbage-collected.
+// handle is garbage-collected (by its runtime's registry: a registry shared
+// by all runtimes would keep every runtime's module alive through them).
 import { InvalidStateError, describe } from './errors.mjs';
 
 const STATES = ['pending', 'done', 'failed', 'cancelled'];
 const RESULT_NUMBER = 1;
 const RESULT_STRING = 2;
 
-const releaser = new FinalizationRegistry(({ m, ptr }) => m._wa_task_release(ptr));
 const pointers = new WeakMap(); // Task -> {port, ptr}, for the runtime
 
 /** The C task behind a handle, when it belongs to the runtime of port. */
@@ -36,7 +36,7 @@ export class Task {
     this.id = m._wa_task_id(ptr);
     this.name = m.UTF8ToString(m._wa_task_name(ptr));
     pointers.set(this, { port, ptr });
-    releaser.register(this, { m, ptr });
+    port.releaser.register(this, ptr);
   }
 
   #state() {

@@ -18,6 +18,7 @@
 #define WASYNCIO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,6 +61,15 @@ int wa_reraise(void);
 
 const char *wa_error_type(const wa_error *e);
 const char *wa_error_message(const wa_error *e);
+
+/* Holding an error across other work (a `finally` that awaits), as
+   PyErr_GetRaisedException / PyErr_SetRaisedException: fetch takes the
+   error out of the indicator (NULL if none; the caller owns it); restore
+   puts one back (taking the caller's reference) and returns its code;
+   retain adds a reference. Release with wa_error_release. */
+wa_error *wa_error_fetch(void);
+int wa_error_restore(wa_error *e);
+wa_error *wa_error_retain(wa_error *e);
 
 /* Exception groups (type "ExceptionGroup"), as task groups raise them: a
    group holds errors, some of which may be groups themselves. */

@@ -106,9 +106,6 @@ function parseParams(coroutine, spec) {
   return { params };
 }
 
-// Frees C objects (groups, timeout scopes) when their JS handle is gone.
-const freeLater = new FinalizationRegistry((free) => free());
-
 // The name option of createTask and friends.
 function taskName(options, what) {
   if (options === null || typeof options !== 'object') {
@@ -161,6 +158,9 @@ class Runtime {
   #nextJsTask = 1;
   #errors = new Map();  // host id -> the JS error a C error stands for
   #nextError = 1;
+  // Frees C objects (groups, timeout scopes) when their JS handle is gone.
+  // One per runtime, so that it goes with the runtime.
+  #freeLater = new FinalizationRegistry((free) => free());
 
   constructor(m, host, opts) {
     this.#m = m;
@@ -194,6 +194,7 @@ class Runtime {
       wake: () => this.#wake(),
       withCString: (s, fn) => this.#withCStrings([s], fn),
       errorFromC: (e) => this.#errorFromC(e),
+      releaser: new FinalizationRegistry((ptr) => m._wa_task_release(ptr)),
     };
     this.#core = {
       awaitTask: (record, task) => this.#awaitTask(record, task),
@@ -486,7 +487,7 @@ class Runtime {
     const tg = new TaskGroup(this.#core, g, ctx, controller);
     // tg outlives the group's exit (createTask then says "finished"), so the
     // C group goes when tg does.
-    freeLater.register(tg, () => m._wa_group_free(g));
+    this.#freeLater.register(tg, () => m._wa_group_free(g));
     const abort = () => controller.signal.aborted || controller.abort(new CancelledError());
     ctx.signal.addEventListener('abort', abort);
     try {
@@ -552,7 +553,7 @@ class Runtime {
         this.#wake();
       },
     };
-    freeLater.register(scope, () => m._wa_timeout_free(to)); // readable after exit
+    this.#freeLater.register(scope, () => m._wa_timeout_free(to)); // readable after exit
     this.#asTask(self, () => m._wa_timeout_enter(to));
     this.#wake();
     let value;

@@ -109,3 +109,28 @@ test('createRuntime reports a wasm file it cannot load', async () => {
     (e) => e.code === 'ENOENT',
   );
 });
+
+test('a runtime nobody holds is garbage-collected, failed tasks and their errors included', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const make = async () => {
+    const { rt } = await testRuntime();
+    const failed = rt.createTask('fail', { ms: 1, type: 'ValueError', message: 'x' });
+    await settle(failed); // the C error becomes a JS Error, with its stack
+    await settle(rt.taskGroup(async (tg) => { tg.createTask('fail', { ms: 1, type: 'KeyError', message: 'k' }); }));
+    return new WeakRef(rt);
+  };
+  const ref = await make();
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+  // deref() keeps its target alive until the current job ends: collect in
+  // a job that did not call it.
+  for (let i = 0; i < 10; i++) {
+    await tick();
+    gc();
+    await tick();
+    if (!ref.deref()) break;
+  }
+  assert.equal(ref.deref(), undefined, 'the runtime is still reachable');
+});
