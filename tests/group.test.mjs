@@ -306,9 +306,10 @@ test('TG5 nested through a child\'s ctx.wait: the inner child fails first → [E
 test('TG6 createTask on a finished group is refused with "TaskGroup is finished"; nothing runs', async () => {
   const { rt, lines } = await testRuntime();
   let saved;
-  await rt.taskGroup(async (tg) => {
+  const group = rt.taskGroup(async (tg) => {
     saved = tg;
   });
+  await group;
   let ran = 0;
   const tasksBefore = rt.stats().tasks;
   assert.throws(() => saved.createTask('worker', { label: 'x', ms: 0 }), { name: 'RuntimeError', message: 'TaskGroup is finished' });
@@ -319,6 +320,7 @@ test('TG6 createTask on a finished group is refused with "TaskGroup is finished"
   assert.deepEqual(lines, []);
   assert.equal(ran, 0);
   assert.equal(rt.stats().tasks, tasksBefore);
+  assert.ok(group.done()); // held until here, so its collection cannot change the count
   assert.equal(await rt.run('worker', { ms: 1 }), 1, 'the runtime is still usable');
 });
 

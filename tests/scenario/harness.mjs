@@ -50,6 +50,8 @@ export async function drain(rt) {
   } while (rt.stats().ready > 0 || rt.stats().timers > 0);
 }
 
+const roots = new WeakMap(); // rt -> the root Tasks run on it
+
 /** Runs steps (an array, or JSON text) as the root of a scenario on rt,
  *  whose print function appends to `lines`. Returns {lines, outcome, leaked}:
  *  the lines printed during the run (tasks outliving the root included),
@@ -60,6 +62,10 @@ export async function runScenario(rt, lines, steps) {
   const first = lines.length;
   const before = rt.stats().tasks;
   const root = rt.createTask('scenario', { steps });
+  // Keep each root's handle: were an earlier run's collected during this
+  // one, the count of tasks in memory would drop and hide a leak (or read -1).
+  if (!roots.has(rt)) roots.set(rt, []);
+  roots.get(rt).push(root);
   await drain(rt);
   const outcome = root.done()
     ? await root.then((v) => `return ${formatValue(v)}`, (e) => `raise ${formatError(e)}`)
