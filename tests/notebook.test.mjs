@@ -2,7 +2,7 @@
 // print exactly what the notebook printed (checked against CPython 3.13).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRuntime } from '../src/wasyncio.mjs';
+import { createRuntime, ExceptionGroup } from '../src/wasyncio.mjs';
 
 // The product module (not the test module), from WASYNCIO_BUILD when set,
 // as in helpers.mjs; otherwise createRuntime's default, build/.
@@ -283,4 +283,50 @@ test('task_group_cell: the docs\' TaskGroup example, exit waits for both jobs', 
   assert.equal(rt.time(), 2000);
   assert.deepEqual(errors, []);
   assertNoTaskLeft(rt);
+});
+
+// ---- the same cells driven from JavaScript, with rt.taskGroup / rt.gather --
+
+test('the terminate cell from JS: rt.taskGroup, then split() as except* TerminateTaskGroup', async () => {
+  const { rt, lines, errors } = await productRuntime();
+  const jobs = [];
+  const group = rt.taskGroup(async (tg) => {
+    [500, 1500, 2500, 3500].forEach((ms, i) => jobs.push(tg.createTask('job', { task_id: i + 1, sleep_ms: ms })));
+    await tg.sleep(1000);
+    tg.createTask('force_terminate_task_group', {});
+  });
+  try {
+    await group;
+    assert.fail('the group should have raised');
+  } catch (error) {
+    assert.ok(error instanceof ExceptionGroup, `${error}`);
+    const [terminated, rest] = error.split('TerminateTaskGroup');
+    assert.equal(rest, null);
+    if (terminated) lines.push('Task group terminated.');
+  }
+  assert.equal(rt.time(), 1000);
+  assert.deepEqual(lines, [
+    'Task 1: start', 'Task 2: start', 'Task 3: start', 'Task 4: start', 'Task 1: done', 'Task group terminated.',
+  ]);
+  assert.deepEqual(jobs.map((j) => j.cancelled()), [false, true, true, true]);
+  assert.deepEqual(errors, []);
+});
+
+test('the gather cell from JS: rt.gather of three factorial tasks', async () => {
+  const { rt, lines } = await productRuntime();
+  const tasks = [['A', 2], ['B', 3], ['C', 4]].map(([name, number]) => rt.createTask('factorial', { name, number }));
+  assert.deepEqual(await rt.gather(tasks), [2, 6, 24]);
+  assert.deepEqual(lines, FACTORIAL_LINES);
+  assert.equal(rt.time(), 3000);
+});
+
+test('the task group cell from JS: rt.taskGroup waits for both jobs', async () => {
+  const { rt, lines } = await productRuntime();
+  await rt.taskGroup(async (tg) => {
+    tg.createTask('job', { task_id: 1, sleep_ms: 1000 });
+    tg.createTask('job', { task_id: 2, sleep_ms: 2000 });
+  });
+  lines.push('Both tasks have completed now.');
+  assert.deepEqual(lines, ['Task 1: start', 'Task 2: start', 'Task 1: done', 'Task 2: done', 'Both tasks have completed now.']);
+  assert.equal(rt.time(), 2000);
 });
