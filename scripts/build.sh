@@ -12,4 +12,4 @@ if [ ! -f "$out/CMakeCache.txt" ]; then
   emcmake cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 cmake --build "$out" --parallel 2 -- --no-print-directory | grep -v '^\[' || true
-test -f "$out/wasyncio.wasm" && test -f "$out/wasyncio_test.wasm"
+test -f "$out/wasyncio.wasm" && test -f "$out/wasyncio_test.wasm" && test -f "$out/json_test.cjs"
