@@ -16,15 +16,17 @@ EMSCRIPTEN_KEEPALIVE void wa_js_init(int virtual_clock, unsigned stack_size,
   wa__fiber_configure(stack_size, asyncify_size);
 }
 
-/* NULL when no coroutine has that name (the JS layer checks first). */
+/* NULL when no coroutine has that name (the JS layer checks first). Into
+   group g when not NULL: NULL too when g refuses, with the reason in the
+   current indicator. */
 EMSCRIPTEN_KEEPALIVE wa_task *wa_js_spawn(const char *coroutine, wa_args *args,
-                                          const char *name) {
+                                          const char *name, wa_group *g) {
   wa_coro_fn fn = wa__registry_find(coroutine);
   if (!fn) {
     wa_args_free(args);
     return NULL;
   }
-  return wa_task_spawn(fn, args, name);
+  return g ? wa_group_spawn(g, fn, args, name) : wa_task_spawn(fn, args, name);
 }
 
 EMSCRIPTEN_KEEPALIVE int wa_js_state(const wa_task *t) { return t->state; }
@@ -68,16 +70,6 @@ EMSCRIPTEN_KEEPALIVE wa_error *wa_js_err_group(const char *message, wa_error **e
 EMSCRIPTEN_KEEPALIVE int wa_js_err_raise(wa_error *e) { return wa__error_set(e); }
 
 /* ---- groups, gather ------------------------------------------------------ */
-
-EMSCRIPTEN_KEEPALIVE wa_task *wa_js_group_spawn(wa_group *g, const char *coroutine,
-                                                wa_args *args, const char *name) {
-  wa_coro_fn fn = wa__registry_find(coroutine);
-  if (!fn) {
-    wa_args_free(args);
-    return NULL;
-  }
-  return wa_group_spawn(g, fn, args, name);
-}
 
 /* Checks g takes a new child now (before JS makes one); negative if not,
    with the reason in the indicator. */

@@ -175,8 +175,9 @@ void wa__task_run_callback(wa_task *t, wa_callback *cb);
 /* Suspends the running task until a handle resumes it; returns what was
    thrown in (as a code, with the indicator set) or WA_OK. */
 int wa__task_suspend(wa_task *t);
-/* Registers wakeup of `waiter` when `t` ends. */
-void wa__task_add_waiter(wa_task *t, wa_task *waiter);
+/* Makes `waiter` (suspending next) wait on pending `t`: woken when t ends,
+   its cancels forwarded to t, and a cancel it already has passed on now. */
+void wa__task_wait_on(wa_task *waiter, wa_task *t);
 /* Done callbacks that call into JavaScript, identified by host_id. */
 void wa__task_add_host_callback(wa_task *t, int host_id);
 int wa__task_remove_host_callback(wa_task *t, int host_id);
@@ -225,6 +226,7 @@ wa_error *wa__group_exit_end(wa_group *g);
 
 /* ---- jstask.c ----------------------------------------------------------- */
 
+/* From wa__task_step: start the function, or settle its await with exc. */
 void wa__host_task_step(wa_task *t, wa_error *exc);
 /* A cancel was requested: the host aborts the task's AbortSignal. */
 void wa__host_task_cancelled(wa_task *t);

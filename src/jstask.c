@@ -32,11 +32,6 @@ EMSCRIPTEN_KEEPALIVE wa_task *wa_js_task_new(const char *name, int host_id) {
 
 /* From wa__task_step, after a pending cancel became exc. */
 void wa__host_task_step(wa_task *t, wa_error *exc) {
-  if (!t->started && exc) { /* cancelled before it started: never runs */
-    wa__task_finish(t, TASK_CANCELLED, exc);
-    wa_task_release(t);
-    return;
-  }
   t->started = true;
   wa__loop_note_host_call();
   wa_host_task_step(t->host_id, exc);
@@ -55,11 +50,7 @@ void wa__host_task_cancelled(wa_task *t) {
 EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
   if (t->wait != WAIT_NONE) return -1;
   if (x->state != TASK_PENDING) return 0;
-  wa__task_add_waiter(x, t);
-  t->wait = WAIT_TASK;
-  wa_task_retain(x);
-  t->awaiting = x;
-  wa__cancel_forward_pending(t);
+  wa__task_wait_on(t, x);
   return 1;
 }
 
@@ -72,16 +63,14 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_yield(wa_task *t) {
   return 1;
 }
 
-/* The function's promise settled: with a value (kind 0 none, 1 number,
-   2 string) or with err (a reference given up). */
-EMSCRIPTEN_KEEPALIVE void wa_js_task_finish(wa_task *t, wa_error *err, int kind,
-                                            double number, const char *string) {
+/* A JS task's function settled. */
+static void finish_host_task(wa_task *t, wa_error *err, wa_value v) {
   if (t->state != TASK_PENDING) {
     wa__error_unref(err);
     return;
   }
   if (!err) {
-    wa__task_set_value(t, (wa_value){.kind = (wa_kind)kind, .number = number, .string = string});
+    wa__task_set_value(t, v);
     if (t->must_cancel) /* cancelled itself, then returned (C5) */
       err = wa__cancelled_error(t->cancel_msg);
   }
@@ -90,19 +79,25 @@ EMSCRIPTEN_KEEPALIVE void wa_js_task_finish(wa_task *t, wa_error *err, int kind,
   wa_task_release(t);
 }
 
+/* The host ends a JS task (its function's promise settled) or a future it
+   made (wa_js_future_new): with err (a reference given up), or else with a
+   value (kind 0 none, 1 number, 2 string). */
+EMSCRIPTEN_KEEPALIVE void wa_js_settle(wa_task *t, wa_error *err, int kind, double number,
+                                       const char *string) {
+  wa_value v = {.kind = (wa_kind)kind, .number = number, .string = string};
+  if (t->kind == KIND_HOST)
+    finish_host_task(t, err, v);
+  else if (err)
+    wa__future_set_error(t, err);
+  else
+    wa__future_set_result(t, v);
+}
+
 /* ---- futures for JavaScript ---------------------------------------------- */
 
 /* A future the host ends, e.g. standing for a promise in gather. */
 EMSCRIPTEN_KEEPALIVE wa_task *wa_js_future_new(const char *name) {
   return wa__future_new(name, NULL, NULL);
-}
-
-EMSCRIPTEN_KEEPALIVE void wa_js_future_settle(wa_task *f, wa_error *err, int kind,
-                                              double number, const char *string) {
-  if (err)
-    wa__future_set_error(f, err);
-  else
-    wa__future_set_result(f, (wa_value){.kind = (wa_kind)kind, .number = number, .string = string});
 }
 
 /* asyncio.sleep for JS tasks: a future a timer ends. */

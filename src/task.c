@@ -193,15 +193,17 @@ void wa__task_step(wa_task *t, wa_error *exc) {
   t->wait = WAIT_NONE;
   wa_task_release(t->awaiting);
   t->awaiting = NULL;
+  bool started = t->kind == KIND_HOST ? t->started : t->slab != NULL;
+  if (!started && exc) { /* thrown in before the first step: the body never runs */
+    end_with(t, exc);
+    return;
+  }
   if (t->kind == KIND_HOST) {
     wa__host_task_step(t, exc);
     return;
   }
   if (t->slab) {
     t->resume_exc = exc;
-  } else if (exc) { /* thrown in before the first step: the body never runs */
-    end_with(t, exc);
-    return;
   } else if (!(t->slab = wa__fiber_acquire(t, fiber_main))) {
     end_with(t, wa__error_new("MemoryError", "no memory for the task's stack"));
     return;
@@ -246,10 +248,14 @@ void wa__task_add_host_callback(wa_task *t, int host_id) {
   add_callback(t, cb);
 }
 
-void wa__task_add_waiter(wa_task *t, wa_task *waiter) {
+void wa__task_wait_on(wa_task *waiter, wa_task *t) {
   wa_callback *cb = wa__alloc(sizeof *cb);
   *cb = (wa_callback){.kind = CB_WAKEUP, .waiter = waiter};
   add_callback(t, cb);
+  waiter->wait = WAIT_TASK;
+  wa_task_retain(t);
+  waiter->awaiting = t;
+  wa__cancel_forward_pending(waiter);
 }
 
 /* Removes every callback `match` accepts; returns how many. */
@@ -335,11 +341,7 @@ int wa_task_join(wa_task *t) {
     return wa__task_suspend(self);
   }
   if (t->state == TASK_PENDING) {
-    wa__task_add_waiter(t, self);
-    self->wait = WAIT_TASK;
-    wa_task_retain(t);
-    self->awaiting = t;
-    wa__cancel_forward_pending(self);
+    wa__task_wait_on(self, t);
     int rc = wa__task_suspend(self);
     if (rc < 0 || t->state == TASK_PENDING) return rc;
   }

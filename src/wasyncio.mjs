@@ -229,13 +229,7 @@ class Runtime {
    *  {name}). It starts on a later loop step. */
   createTask(coroutine, args = {}, options = {}) {
     if (typeof coroutine === 'function') return this.#createJsTask(coroutine, args, 'createTask');
-    const params = this.#signature(coroutine, 'createTask');
-    const name = taskName(options, 'createTask');
-    const argsPtr = this.#marshalArgs(coroutine, params, args);
-    const ptr = this.#withCStrings([coroutine, name], (c, n) => this.#m._wa_js_spawn(c, argsPtr, n));
-    if (!ptr) throw new Error(`createTask: the module could not start ${coroutine}`);
-    this.#wake();
-    return new Task(this.#port, ptr);
+    return this.#spawnC(coroutine, args, options);
   }
 
   /** asyncio.TaskGroup: runs body(tg) as a task and waits for every task
@@ -318,8 +312,7 @@ class Runtime {
 
   /** Resolves with value after ms of loop time (virtual time when virtual). */
   sleep(ms, value) {
-    if (typeof ms !== 'number') throw new TypeError(`sleep: delay must be a number, not ${describe(ms)}`);
-    if (Number.isNaN(ms)) throw new RangeError('sleep: delay is NaN');
+    checkDelay('sleep', ms);
     return new Promise((resolve) => {
       this.#m._wa_js_call_later(ms, this.#registerHostCallback(() => resolve(value)));
       this.#wake();
@@ -370,15 +363,19 @@ class Runtime {
 
   #finishJsTask(record, ok, value) {
     this.#jsTasks.delete(record.id);
+    if (ok) record.value = value;
+    this.#settle(record.ptr, ok ? 0 : this.#errorToC(value), value);
+  }
+
+  // Ends the JS task or host future at ptr: with error (a C error
+  // reference), or else with value, which C keeps when it is a number or a
+  // string (the JS side keeps every value).
+  #settle(ptr, error, value) {
     const m = this.#m;
-    if (!ok) {
-      m._wa_js_task_finish(record.ptr, this.#errorToC(value), 0, 0, 0);
-    } else {
-      record.value = value;
-      if (typeof value === 'number') m._wa_js_task_finish(record.ptr, 0, 1, value, 0);
-      else if (typeof value === 'string') this.#withCStrings([value], (s) => m._wa_js_task_finish(record.ptr, 0, 2, 0, s));
-      else m._wa_js_task_finish(record.ptr, 0, 0, 0, 0);
-    }
+    if (error) m._wa_js_settle(ptr, error, 0, 0, 0);
+    else if (typeof value === 'number') m._wa_js_settle(ptr, 0, 1, value, 0);
+    else if (typeof value === 'string') this.#withCStrings([value], (s) => m._wa_js_settle(ptr, 0, 2, 0, s));
+    else m._wa_js_settle(ptr, 0, 0, 0, 0);
     this.#wake();
   }
 
@@ -446,15 +443,10 @@ class Runtime {
     const m = this.#m;
     const ptr = this.#withCStrings(['promise'], (n) => m._wa_js_future_new(n));
     let value;
-    const settle = (error, v) => {
+    Promise.resolve(x).then((v) => {
       value = v;
-      if (error) m._wa_js_future_settle(ptr, error, 0, 0, 0);
-      else if (typeof v === 'number') m._wa_js_future_settle(ptr, 0, 1, v, 0);
-      else if (typeof v === 'string') this.#withCStrings([v], (s) => m._wa_js_future_settle(ptr, 0, 2, 0, s));
-      else m._wa_js_future_settle(ptr, 0, 0, 0, 0);
-      this.#wake();
-    };
-    Promise.resolve(x).then((v) => settle(0, v), (e) => settle(this.#errorToC(e)));
+      this.#settle(ptr, 0, v);
+    }, (e) => this.#settle(ptr, this.#errorToC(e)));
     return new Task(this.#port, ptr, () => value);
   }
 
@@ -470,11 +462,7 @@ class Runtime {
     } finally {
       error = m._wa_js_task_leave();
     }
-    if (error) {
-      const e = this.#errorFromC(error);
-      m._wa_js_err_unref(error);
-      throw e;
-    }
+    if (error) throw this.#takeError(error);
     return result;
   }
 
@@ -512,11 +500,7 @@ class Runtime {
         m._wa_js_group_exit_awaited(g, error);
       }
       const raised = m._wa_js_group_exit_end(g);
-      if (raised) {
-        const e = this.#errorFromC(raised);
-        m._wa_js_err_unref(raised);
-        throw e;
-      }
+      if (raised) throw this.#takeError(raised);
       return value;
     } finally {
       ctx.signal.removeEventListener('abort', abort);
@@ -530,11 +514,18 @@ class Runtime {
       this.#asTask(owner, () => m._wa_js_group_check(g));
       return this.#createJsTask(coroutine, args ?? {}, 'createTask', (ptr) => m._wa_js_group_adopt(g, ptr));
     }
+    return this.#spawnC(coroutine, args ?? {}, options ?? {}, g, owner);
+  }
+
+  // Starts a C coroutine as a task; into group g when given, on behalf of
+  // the task at owner (a refusal is raised in its indicator, thrown here).
+  #spawnC(coroutine, args, options, g = 0, owner = 0) {
     const params = this.#signature(coroutine, 'createTask');
-    const name = taskName(options ?? {}, 'createTask');
-    const argsPtr = this.#marshalArgs(coroutine, params, args ?? {});
-    const ptr = this.#asTask(owner, () => this.#withCStrings([coroutine, name],
-      (c, n) => m._wa_js_group_spawn(g, c, argsPtr, n)));
+    const name = taskName(options, 'createTask');
+    const argsPtr = this.#marshalArgs(coroutine, params, args);
+    const spawn = () => this.#withCStrings([coroutine, name], (c, n) => this.#m._wa_js_spawn(c, argsPtr, n, g));
+    const ptr = g ? this.#asTask(owner, spawn) : spawn();
+    if (!ptr) throw new Error(`createTask: the module could not start ${coroutine}`);
     this.#wake();
     return new Task(this.#port, ptr);
   }
@@ -585,6 +576,13 @@ class Runtime {
       ? new ExceptionGroup(message, Array.from({ length: n }, (_, i) => this.#errorFromC(m._wa_js_err_child(e, i))))
       : errorOfType(type, message);
     if (!id) m._wa_js_err_set_host(e, this.#keepError(error));
+    return error;
+  }
+
+  // The JS error for a C error reference the caller owns, given up here.
+  #takeError(e) {
+    const error = this.#errorFromC(e);
+    this.#m._wa_js_err_unref(e);
     return error;
   }
 
