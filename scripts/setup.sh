@@ -26,7 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-build}" = test ] && [ ! -d node_modules/playwright-core ]; then
+# npm ci when node_modules is missing or older than the lock file.
+if [ "${1:-build}" = test ] && [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
   echo "wasyncio: installing npm packages (npm ci)..." >&2
   # playwright-core drives the system chromium; it downloads no browser.
   npm ci --no-audit --no-fund --loglevel=error >&2

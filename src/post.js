@@ -11,10 +11,10 @@
     var data = Asyncify.currData;
     if (data && Asyncify.state === Asyncify.State.Unwinding &&
         Asyncify.exportCallStack.length === 0) {
-      var ptr = HEAPU32[data >> 2], end = HEAPU32[(data >> 2) + 1];
+      var ptr = HEAPU32[data >>> 2], end = HEAPU32[(data >>> 2) + 1];
       if (ptr > end) {
-        HEAP32[Module['waOverflowSlot'] >> 2] = ptr - end;
-        HEAPU32[data >> 2] = end;
+        HEAP32[Module['waOverflowSlot'] >>> 2] = ptr - end;
+        HEAPU32[data >>> 2] = end;
       }
     }
     stopUnwind();
@@ -46,7 +46,7 @@ Module['waPump'] = function (budget) {
     Asyncify.exportCallStack = [];
     // Back to the main stack, with both sets of limits (emscripten's, and
     // the ones STACK_OVERFLOW_CHECK=2's checks compare against).
-    var main = _wa_fiber_main() >> 2;
+    var main = _wa_fiber_main() >>> 2;
     _emscripten_stack_set_limits(HEAPU32[main], HEAPU32[main + 1]);
     ___set_stack_limits(HEAPU32[main], HEAPU32[main + 1]);
     stackRestore(sp);
