@@ -24,7 +24,11 @@ static bool cancel_waiter(wa_task *t, const char *msg) {
 }
 
 bool wa_task_cancel(wa_task *t, const char *msg) {
-  if (!t || t->state != TASK_PENDING) return false;
+  if (!t) return false;
+  /* Task.cancel clears _log_traceback before it looks at done(): asking
+     to cancel a failed task counts as having seen its exception. */
+  t->retrieved = true;
+  if (t->state != TASK_PENDING) return false;
   if (t->kind == KIND_FUTURE) /* a future's cancel is its own (gather: its children) */
     return t->ops && t->ops->cancel ? t->ops->cancel(t, msg) : wa__future_cancel(t, msg);
   t->num_cancels++;

@@ -16,6 +16,15 @@ export class InvalidStateError extends Error {
   }
 }
 
+/** Raised when wasm memory has no room for what a call needs; only the
+ *  call or task concerned fails, and the runtime goes on. */
+export class MemoryError extends Error {
+  constructor(message = '') {
+    super(message);
+    this.name = 'MemoryError';
+  }
+}
+
 /** What a timeout or waitFor raises when its deadline passes. */
 export class TimeoutError extends Error {
   constructor(message = '') {
@@ -99,6 +108,8 @@ export function errorOfType(type, message) {
       return new TimeoutError(message);
     case 'InvalidStateError':
       return new InvalidStateError(message);
+    case 'MemoryError':
+      return new MemoryError(message);
     default: {
       const error = new Error(message);
       error.name = type;
@@ -107,11 +118,53 @@ export function errorOfType(type, message) {
   }
 }
 
-/** A value, described for an error message. */
+/** A value, described for an error message (never throws). */
 export function describe(value) {
   if (value === null) return 'null';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') {
+    return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value)}`;
+  }
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'bigint') return `the bigint ${value}n`;
+  if (attempt(() => Array.isArray(value), false)) return 'an array';
   return typeof value;
+}
+
+function attempt(fn, fallback) {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+const NOT_TEXT = /\0|\p{Cs}/u; // NUL, or a lone surrogate (a pair is one code point)
+
+/** Throws a TypeError naming `what` when s cannot reach C unchanged: C
+ *  strings end at NUL, and a lone surrogate is not Unicode text. */
+export function checkText(s, what) {
+  const bad = NOT_TEXT.exec(s);
+  if (!bad) return s;
+  const why = bad[0] === '\0' ? 'a NUL character' : `a lone surrogate (\\u${bad[0].charCodeAt(0).toString(16)})`;
+  throw new TypeError(`${what} contains ${why} at index ${bad.index}, which a C string cannot carry`);
+}
+
+/** s with each NUL and lone surrogate replaced by U+FFFD, for text that C
+ *  only displays (error messages, results JS keeps intact). */
+export function wellFormed(s) {
+  return s.replace(/\0|\p{Cs}/gu, '\uFFFD');
+}
+
+/** What C keeps of a thrown value: a type, a message, and a group's
+ *  errors (null for others). Never throws, whatever the value's getters
+ *  and traps do; a group already in `seen` is a leaf. */
+export function errorParts(value, seen) {
+  const isError = attempt(() => value instanceof Error, false);
+  const isGroup = !seen.has(value) && attempt(() => value instanceof ExceptionGroup, false);
+  const children = isGroup ? attempt(() => [...value.errors], null) : null;
+  const name = isError ? attempt(() => value.name, undefined) : undefined;
+  const type = typeof name === 'string' && name ? name : 'Error';
+  const message = isError ? attempt(() => String(value.message), '')
+    : attempt(() => String(value), `a thrown ${describe(value)} that has no string form`);
+  return { type: wellFormed(type), message: wellFormed(message), children: children?.length ? children : null };
 }

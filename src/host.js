@@ -13,6 +13,9 @@ mergeInto(LibraryManager.library, {
   wa_host_task_cancel: function (id) {
     Module['waHost'].taskCancel(id);
   },
+  wa_host_task_drop: function (id) {
+    Module['waHost'].taskDrop(id);
+  },
   wa_host_error_freed: function (id) {
     Module['waHost'].errorFreed(id);
   },

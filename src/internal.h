@@ -93,6 +93,9 @@ void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux);
    microtasks before the next one. */
 void wa__loop_note_host_call(void);
 int wa__loop_ready_count(void);
+/* Virtual clock only (false otherwise): ms pass now, as if a task had
+   computed that long; the test probes model slow work with it. */
+bool wa__clock_spend(double ms);
 
 /* loop.call_soon / call_at for C callbacks. The loop owns the handle and
    frees it after it runs or is cancelled: the caller must forget it then. */
@@ -230,6 +233,8 @@ wa_error *wa__group_exit_end(wa_group *g);
 void wa__host_task_step(wa_task *t, wa_error *exc);
 /* A cancel was requested: the host aborts the task's AbortSignal. */
 void wa__host_task_cancelled(wa_task *t);
+/* It ends before its function was called: the host forgets the function. */
+void wa__host_task_dropped(wa_task *t);
 
 /* ---- sleep.c ------------------------------------------------------------ */
 

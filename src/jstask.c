@@ -15,12 +15,14 @@
  * a group or a timeout), that task is made the current one.
  */
 #include <emscripten.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
 void wa_host_task_step(int host_id, wa_error *exc);
 void wa_host_task_cancel(int host_id);
+void wa_host_task_drop(int host_id);
 
 EMSCRIPTEN_KEEPALIVE wa_task *wa_js_task_new(const char *name, int host_id) {
   wa_task *t = wa__task_alloc(name);
@@ -38,6 +40,11 @@ void wa__host_task_step(wa_task *t, wa_error *exc) {
   wa__error_unref(exc);
 }
 
+void wa__host_task_dropped(wa_task *t) {
+  wa__loop_note_host_call();
+  wa_host_task_drop(t->host_id);
+}
+
 void wa__host_task_cancelled(wa_task *t) {
   wa__loop_note_host_call();
   wa_host_task_cancel(t->host_id);
@@ -49,6 +56,13 @@ void wa__host_task_cancelled(wa_task *t) {
    task already waits on something. */
 EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
   if (t->wait != WAIT_NONE) return -1;
+  if (x == t) { /* as Task.__step: the error is thrown in at the next step */
+    char msg[160];
+    snprintf(msg, sizeof msg, "Task cannot await on itself: %s", t->name);
+    t->wait = WAIT_YIELD;
+    wa__ready_push(H_STEP, t, wa__error_new("RuntimeError", msg));
+    return 1;
+  }
   if (x->state != TASK_PENDING) return 0;
   wa__task_wait_on(t, x);
   return 1;
@@ -129,17 +143,18 @@ EMSCRIPTEN_KEEPALIVE wa_task *wa_js_sleep_future(double ms) {
 /* ---- running as a JS task -------------------------------------------------- */
 
 /* Calls made for a JS task run with it as the current task, so its errors
-   land in its indicator and groups and timeouts bind to it. */
-static wa_task *saved_current;
-
-EMSCRIPTEN_KEEPALIVE void wa_js_task_enter(wa_task *t) {
-  saved_current = wa__current;
+   land in its indicator and groups and timeouts bind to it; t NULL: the
+   host's indicator. Enter returns the task to give back to leave: JS may
+   call in from a print or a done callback, inside another task's step. */
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_task_enter(wa_task *t) {
+  wa_task *saved = wa__current;
   wa__current = t;
+  wa_error_clear(); /* nothing stale is blamed on these calls */
+  return saved;
 }
 
-EMSCRIPTEN_KEEPALIVE wa_error *wa_js_task_leave(void) {
+EMSCRIPTEN_KEEPALIVE wa_error *wa_js_task_leave(wa_task *saved) {
   wa_error *e = wa__error_take();
-  wa__current = saved_current;
-  saved_current = NULL;
+  wa__current = saved;
   return e; /* the error the calls raised, or NULL */
 }

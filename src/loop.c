@@ -126,11 +126,19 @@ static void begin_iteration(void) {
   iteration_left = ready.count;
 }
 
+/* The next timer that can fire, or NULL. A deadline of +infinity (a sleep
+   of Infinity, or a finite one past the largest double) never comes: such
+   timers sort last and are never due, so time never jumps to them. */
+static wa_timer *next_timer(void) {
+  wa_timer *t = wa__timer_peek();
+  return t && t->when < INFINITY ? t : NULL;
+}
+
 /* May the loop run another iteration now? In virtual time, waiting for the
    next timer is jumping to it. */
 static bool can_iterate(void) {
   if (ready.count) return true;
-  wa_timer *t = wa__timer_peek();
+  wa_timer *t = next_timer();
   if (!t) return false;
   if (!virtual_clock) return t->when <= wa_time();
   if (t->when > clock_now) clock_now = t->when;
@@ -139,7 +147,7 @@ static bool can_iterate(void) {
 
 static double compute_delay(void) {
   if (ready.count) return 0;
-  wa_timer *t = wa__timer_peek();
+  wa_timer *t = next_timer();
   if (!t) return -1;
   return virtual_clock ? 0 : fmax(0, t->when - wa_time());
 }
@@ -183,6 +191,12 @@ EMSCRIPTEN_KEEPALIVE void wa_loop_init(int use_virtual_clock) {
 }
 
 int wa__loop_ready_count(void) { return ready.count; }
+
+bool wa__clock_spend(double ms) {
+  if (!virtual_clock) return false;
+  if (ms > 0 && clock_now + ms < INFINITY) clock_now += ms;
+  return true;
+}
 
 /* The host threw out of a task whose C stack overflowed, or the engine ran
    out of call stack (post.js). The main context's saved state is gone, so

@@ -221,7 +221,8 @@ static int unknown_task(const wa_json *id) {
 
 static bool is_string(const wa_json *v) { return v->kind == WA_JSON_STRING; }
 static bool is_number(const wa_json *v) { return v->kind == WA_JSON_NUMBER; }
-static bool is_ms(const wa_json *v) { return is_number(v) && v->number >= 0; }
+/* A delay: any number, as asyncio takes it (negative: none). */
+static bool is_ms(const wa_json *v) { return is_number(v); }
 static bool is_null(const wa_json *v) { return v->kind == WA_JSON_NULL; }
 
 /* A list of lists (each list is checked as a step when it runs). */

@@ -195,6 +195,7 @@ void wa__task_step(wa_task *t, wa_error *exc) {
   t->awaiting = NULL;
   bool started = t->kind == KIND_HOST ? t->started : t->slab != NULL;
   if (!started && exc) { /* thrown in before the first step: the body never runs */
+    if (t->kind == KIND_HOST) wa__host_task_dropped(t);
     end_with(t, exc);
     return;
   }

@@ -3,7 +3,7 @@
 // standing in a gather. Each wraps one C reference, given back when the
 // handle is garbage-collected (by its runtime's registry: a registry shared
 // by all runtimes would keep every runtime's module alive through them).
-import { InvalidStateError, describe } from './errors.mjs';
+import { InvalidStateError, checkText, describe } from './errors.mjs';
 
 const STATES = ['pending', 'done', 'failed', 'cancelled'];
 const RESULT_NUMBER = 1;
@@ -56,6 +56,7 @@ export class Task {
     if (msg !== undefined && msg !== null && typeof msg !== 'string') {
       throw new TypeError(`cancel: message must be a string, not ${describe(msg)}`);
     }
+    if (typeof msg === 'string') checkText(msg, 'cancel: message');
     const ok = this.#port.withCString(msg, (p) => this.#port.m._wa_task_cancel(this.#ptr, p));
     this.#port.wake();
     return !!ok;
@@ -103,13 +104,15 @@ export class Task {
     this.#callbacks.push(entry);
   }
 
-  /** Removes every registration of fn; returns how many. */
+  /** Removes every registration of fn; returns how many. One already
+   *  queued to run (the task is done) is not removed and still runs, as
+   *  in asyncio, where the done task's callbacks left its list. */
   removeDoneCallback(fn) {
     let removed = 0;
     this.#callbacks = this.#callbacks.filter((entry) => {
-      if (entry.fn !== fn) return true;
-      removed += this.#port.m._wa_js_remove_callback(this.#ptr, entry.id);
+      if (entry.fn !== fn || !this.#port.m._wa_js_remove_callback(this.#ptr, entry.id)) return true;
       this.#port.drop(entry.id);
+      removed++;
       return false;
     });
     return removed;

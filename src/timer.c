@@ -4,6 +4,7 @@
  * equal deadlines (common when browsers round the clock) fire in the order
  * they were set. Each timer knows its index, so stopping one is O(log n).
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -46,6 +47,7 @@ static void sift_down(int i) {
 }
 
 void wa__timer_start(wa_timer *t, double when) {
+  if (!(when < INFINITY)) when = INFINITY; /* NaN too: never, not a broken heap */
   if (count == cap) {
     cap = cap ? cap * 2 : 64;
     heap = wa__realloc(heap, cap * sizeof *heap);

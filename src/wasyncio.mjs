@@ -8,12 +8,15 @@
 // Node exits when the work is done.
 
 import {
-  CancelledError, ExceptionGroup, InvalidStateError, TimeoutError, describe, errorOfType,
+  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, checkText, describe,
+  errorOfType, errorParts, wellFormed,
 } from './errors.mjs';
 import { Task, pointerOf } from './task.mjs';
 import { TaskGroup, TaskContext, checkDelay } from './jstask.mjs';
 
-export { CancelledError, ExceptionGroup, InvalidStateError, TimeoutError, Task, TaskGroup, TaskContext };
+export {
+  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Task, TaskGroup, TaskContext,
+};
 
 // Longest delay a host timer takes: longer ones fire at once in browsers and
 // after 1 ms in Node. Longer sleeps are chained through several timers.
@@ -44,6 +47,7 @@ export async function createRuntime(options = {}) {
     callback: () => {},
     report: () => {},
     errorFreed: () => {},
+    taskDrop: () => {},
   };
   const m = await createModule({ wasmBinary: await loadBytes(wasm), waHost: host });
   return new Runtime(m, host, opts);
@@ -115,7 +119,21 @@ function taskName(options, what) {
   if (name !== undefined && typeof name !== 'string') {
     throw new TypeError(`${what}: name must be a string, not ${describe(name)}`);
   }
+  if (name !== undefined) checkText(name, `${what}: name`);
   return name;
+}
+
+// A json parameter takes a string as it is, or any value stringified.
+function jsonText(p, value, what) {
+  if (p.type !== 'json' || typeof value === 'string') return value;
+  let json;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new TypeError(`${what} cannot be written as JSON: ${error?.message}`, { cause: error });
+  }
+  if (json === undefined) throw new TypeError(`${what} cannot be written as JSON (${describe(value)})`);
+  return json;
 }
 
 // A zero-delay macrotask that does not get clamped like a nested setTimeout.
@@ -156,7 +174,13 @@ class Runtime {
   #core; // what TaskContext and TaskGroup may use
   #jsTasks = new Map(); // host id -> record of a running JS task
   #nextJsTask = 1;
-  #errors = new Map();  // host id -> the JS error a C error stands for
+  // host id -> the JS value a C error stands for: {value} when JS threw it
+  // (it must come back as the same object while C holds the error), {weak}
+  // when it was made here from the C error. A strong hold on that one would
+  // pin, through the Error's captured stack, the Task whose C outcome keeps
+  // the entry alive: a cycle through wasm memory no GC can see. Made again
+  // when it was collected, which nobody can tell.
+  #errors = new Map();
   #nextError = 1;
   // Frees C objects (groups, timeout scopes) when their JS handle is gone.
   // One per runtime, so that it goes with the runtime.
@@ -170,6 +194,7 @@ class Runtime {
     host.report = (message) => this.#guard('onError failed', () => opts.onError(message));
     host.taskStep = (id, exc) => this.#guard('a JS task step failed', () => this.#stepJsTask(id, exc));
     host.taskCancel = (id) => this.#abortJsTask(id);
+    host.taskDrop = (id) => this.#jsTasks.delete(id);
     host.errorFreed = (id) => this.#errors.delete(id);
     m.waOverflowSlot = m._wa_fiber_overflow_slot();
     m._wa_js_init(opts.clock === 'virtual' ? 1 : 0, opts.stackSize, opts.asyncifySize);
@@ -257,9 +282,14 @@ class Runtime {
     const tasks = [...items].map((x, i) => this.#awaitable(x, `gather: item ${i}`));
     const m = this.#m;
     const array = m._wa_js_ptrs_new(tasks.length);
+    if (!array) throw new MemoryError(`gather: no memory for ${tasks.length} items`);
     tasks.forEach((t, i) => m._wa_js_ptrs_set(array, i, pointerOf(t, this.#port)));
-    const g = m._wa_gather(array, tasks.length, returnExceptions ? 1 : 0);
-    m._free(array);
+    let g;
+    try {
+      g = this.#asTask(0, () => m._wa_gather(array, tasks.length, returnExceptions ? 1 : 0));
+    } finally {
+      m._free(array);
+    }
     this.#wake();
     return new Task(this.#port, g, () => tasks.map((t, i) => {
       const error = m._wa_js_gather_error(g, i);
@@ -271,7 +301,7 @@ class Runtime {
    *  waiting on it) leaves task running. */
   shield(task) {
     const inner = this.#awaitable(task, 'shield');
-    const ptr = this.#m._wa_shield(pointerOf(inner, this.#port));
+    const ptr = this.#asTask(0, () => this.#m._wa_shield(pointerOf(inner, this.#port)));
     return new Task(this.#port, ptr, () => inner.result());
   }
 
@@ -292,9 +322,11 @@ class Runtime {
     const inner = this.#awaitable(x, 'waitFor');
     checkDelay('waitFor', ms);
     if (ms <= 0) {
-      inner.cancel();
+      // Cancelled now, as when a coroutine awaits wait_for(x, 0) itself:
+      // a task not yet started never runs.
+      const ended = inner.done() ? null : this.#cancelNow(inner);
       return this.#createJsTask(async (ctx) => {
-        if (!inner.done()) await ctx.wait(inner).catch(() => {});
+        if (ended) await ended.wait(ctx);
         try {
           return inner.result();
         } catch (error) {
@@ -305,6 +337,28 @@ class Runtime {
     return this.#createJsTask((ctx) => this.#withTimeout(ctx, ms, () => ctx.wait(inner)), options, 'waitFor');
   }
 
+  // wait_for's _cancel_and_wait: cancels inner, and gives a wait(ctx)
+  // that waits until inner has ended on a future of its own, so that a
+  // cancel of the waiting task ends the wait (CancelledError) without
+  // cancelling inner a second time.
+  #cancelNow(inner) {
+    let release; // not resolve itself: resolving with the Task would adopt its outcome
+    const ended = new Promise((resolve) => {
+      release = () => resolve();
+    });
+    inner.addDoneCallback(release);
+    inner.cancel();
+    return {
+      wait: async (ctx) => {
+        try {
+          await ctx.wait(ended);
+        } finally {
+          inner.removeDoneCallback(release);
+        }
+      },
+    };
+  }
+
   /** Runs a coroutine as a task and resolves with its result. */
   async run(coroutine, args, options) {
     return this.createTask(coroutine, args, options);
@@ -313,6 +367,8 @@ class Runtime {
   /** Resolves with value after ms of loop time (virtual time when virtual). */
   sleep(ms, value) {
     checkDelay('sleep', ms);
+    // A deadline past the largest double never comes: hold nothing for it.
+    if (!(this.time() + ms < Infinity)) return new Promise(() => {});
     return new Promise((resolve) => {
       this.#m._wa_js_call_later(ms, this.#registerHostCallback(() => resolve(value)));
       this.#wake();
@@ -331,6 +387,7 @@ class Runtime {
       value: undefined,
     };
     record.ptr = this.#withCStrings([name], (n) => m._wa_js_task_new(n, record.id));
+    if (!record.ptr) throw new MemoryError(`${what}: no memory for a new task`);
     record.task = new Task(this.#port, record.ptr, () => record.value);
     this.#jsTasks.set(record.id, record);
     adopt?.(record.ptr);
@@ -347,7 +404,10 @@ class Runtime {
       record.started = true;
       let promise;
       try {
-        promise = Promise.resolve(record.fn(new TaskContext(this.#core, record)));
+        // Not record.fn(...): an Error thrown there would keep the record
+        // (and its Task) as the frame's receiver, for as long as it lives.
+        const { fn } = record;
+        promise = Promise.resolve(fn(new TaskContext(this.#core, record)));
       } catch (error) {
         promise = Promise.reject(error);
       }
@@ -361,6 +421,8 @@ class Runtime {
     else pending.resolve();
   }
 
+  // Runs in a promise reaction: it must not throw (nobody would catch it,
+  // and the task would never end).
   #finishJsTask(record, ok, value) {
     this.#jsTasks.delete(record.id);
     if (ok) record.value = value;
@@ -370,12 +432,23 @@ class Runtime {
   // Ends the JS task or host future at ptr: with error (a C error
   // reference), or else with value, which C keeps when it is a number or a
   // string (the JS side keeps every value).
+  // C sees a string result made well-formed (the JS side keeps it as it
+  // is); one with no room in wasm memory is a MemoryError.
   #settle(ptr, error, value) {
     const m = this.#m;
-    if (error) m._wa_js_settle(ptr, error, 0, 0, 0);
-    else if (typeof value === 'number') m._wa_js_settle(ptr, 0, 1, value, 0);
-    else if (typeof value === 'string') this.#withCStrings([value], (s) => m._wa_js_settle(ptr, 0, 2, 0, s));
-    else m._wa_js_settle(ptr, 0, 0, 0, 0);
+    if (error) {
+      m._wa_js_settle(ptr, error, 0, 0, 0);
+    } else if (typeof value === 'number') {
+      m._wa_js_settle(ptr, 0, 1, value, 0);
+    } else if (typeof value === 'string') {
+      try {
+        this.#withCStrings([wellFormed(value)], (s) => m._wa_js_settle(ptr, 0, 2, 0, s));
+      } catch (e) {
+        m._wa_js_settle(ptr, this.#errorToC(e), 0, 0, 0);
+      }
+    } else {
+      m._wa_js_settle(ptr, 0, 0, 0, 0);
+    }
     this.#wake();
   }
 
@@ -442,6 +515,7 @@ class Runtime {
     }
     const m = this.#m;
     const ptr = this.#withCStrings(['promise'], (n) => m._wa_js_future_new(n));
+    if (!ptr) throw new MemoryError(`${what}: no memory for a future`);
     let value;
     Promise.resolve(x).then((v) => {
       value = v;
@@ -454,13 +528,13 @@ class Runtime {
   // that groups and timeouts bind to it; throws what the calls raised.
   #asTask(ptr, fn) {
     const m = this.#m;
-    m._wa_js_task_enter(ptr);
+    const saved = m._wa_js_task_enter(ptr);
     let result;
     let error;
     try {
       result = fn();
     } finally {
-      error = m._wa_js_task_leave();
+      error = m._wa_js_task_leave(saved);
     }
     if (error) throw this.#takeError(error);
     return result;
@@ -473,9 +547,6 @@ class Runtime {
     const g = m._wa_group_new();
     const controller = new AbortController();
     const tg = new TaskGroup(this.#core, g, ctx, controller);
-    // tg outlives the group's exit (createTask then says "finished"), so the
-    // C group goes when tg does.
-    this.#freeLater.register(tg, () => m._wa_group_free(g));
     const abort = () => controller.signal.aborted || controller.abort(new CancelledError());
     ctx.signal.addEventListener('abort', abort);
     try {
@@ -504,6 +575,11 @@ class Runtime {
       return value;
     } finally {
       ctx.signal.removeEventListener('abort', abort);
+      // This task owns the C group until its exit has ended; then tg does,
+      // since tg outlives the exit (its createTask says "finished"). Held
+      // by tg earlier, the group would be freed under its waiting exit once
+      // the body is done with tg.
+      this.#freeLater.register(tg, () => m._wa_group_free(g));
     }
   }
 
@@ -523,8 +599,17 @@ class Runtime {
     const params = this.#signature(coroutine, 'createTask');
     const name = taskName(options, 'createTask');
     const argsPtr = this.#marshalArgs(coroutine, params, args);
-    const spawn = () => this.#withCStrings([coroutine, name], (c, n) => this.#m._wa_js_spawn(c, argsPtr, n, g));
-    const ptr = g ? this.#asTask(owner, spawn) : spawn();
+    let taken = false; // wa_js_spawn takes argsPtr, whatever it returns
+    const spawn = () => this.#withCStrings([coroutine, name], (c, n) => {
+      taken = true;
+      return this.#m._wa_js_spawn(c, argsPtr, n, g);
+    });
+    let ptr;
+    try {
+      ptr = this.#asTask(owner, spawn); // owner 0: the host's indicator
+    } finally {
+      if (!taken) this.#m._wa_args_free(argsPtr);
+    }
     if (!ptr) throw new Error(`createTask: the module could not start ${coroutine}`);
     this.#wake();
     return new Task(this.#port, ptr);
@@ -568,14 +653,18 @@ class Runtime {
     if (!e) return null;
     const m = this.#m;
     const id = m._wa_js_err_host(e);
-    if (id && this.#errors.has(id)) return this.#errors.get(id);
+    const kept = id ? this.#errors.get(id) : undefined;
+    if (kept && 'value' in kept) return kept.value;
+    const alive = kept?.weak.deref();
+    if (alive) return alive;
     const type = m.UTF8ToString(m._wa_js_err_type(e));
     const message = m.UTF8ToString(m._wa_js_err_message(e));
     const n = m._wa_js_err_count(e);
     const error = n > 0
       ? new ExceptionGroup(message, Array.from({ length: n }, (_, i) => this.#errorFromC(m._wa_js_err_child(e, i))))
       : errorOfType(type, message);
-    if (!id) m._wa_js_err_set_host(e, this.#keepError(error));
+    if (id) this.#errors.set(id, { weak: new WeakRef(error) });
+    else m._wa_js_err_set_host(e, this.#keepError(error, true));
     return error;
   }
 
@@ -586,27 +675,44 @@ class Runtime {
     return error;
   }
 
-  // A new C error (a reference to give up) standing for a JS error.
-  #errorToC(error) {
+  // A new C error (a reference to give up) standing for a thrown JS value,
+  // which may be anything: a Proxy whose traps throw, an object String()
+  // cannot convert, a group holding itself. It never throws: with no wasm
+  // memory left it gives the runtime's preallocated MemoryError.
+  #errorToC(error, seen = new Set()) {
     const m = this.#m;
     const id = this.#keepError(error);
-    if (error instanceof ExceptionGroup) {
-      const children = error.errors.map((e) => this.#errorToC(e));
-      const array = m._wa_js_ptrs_new(children.length);
-      children.forEach((c, i) => m._wa_js_ptrs_set(array, i, c));
-      const g = this.#withCStrings([error.message], (msg) => m._wa_js_err_group(msg, array, children.length, id));
-      m._free(array);
-      return g;
+    try {
+      const { type, message, children } = errorParts(error, seen);
+      if (!children) {
+        return this.#withCStrings([type, message], (t, msg) => m._wa_js_err_new(t, msg, id));
+      }
+      seen.add(error);
+      const parts = children.map((e) => this.#errorToC(e, seen));
+      const array = m._wa_js_ptrs_new(parts.length);
+      if (!array) {
+        parts.forEach((c) => m._wa_js_err_unref(c));
+        throw new MemoryError('no memory for an ExceptionGroup');
+      }
+      parts.forEach((c, i) => m._wa_js_ptrs_set(array, i, c));
+      let group = 0; // it takes the children's references
+      try {
+        group = this.#withCStrings([message], (msg) => m._wa_js_err_group(msg, array, parts.length, id));
+        return group;
+      } finally {
+        if (!group) parts.forEach((c) => m._wa_js_err_unref(c));
+        m._free(array);
+      }
+    } catch (e) {
+      if (!(e instanceof MemoryError)) throw e;
+      this.#errors.delete(id);
+      return m._wa_js_err_nomem();
     }
-    const isError = error instanceof Error;
-    const type = isError && typeof error.name === 'string' && error.name ? error.name : 'Error';
-    const message = isError ? String(error.message) : String(error);
-    return this.#withCStrings([type, message], (t, msg) => m._wa_js_err_new(t, msg, id));
   }
 
-  #keepError(error) {
+  #keepError(error, weak = false) {
     const id = this.#nextError++;
-    this.#errors.set(id, error);
+    this.#errors.set(id, weak ? { weak: new WeakRef(error) } : { value: error });
     return id;
   }
 
@@ -624,59 +730,65 @@ class Runtime {
     return signature.params;
   }
 
+  // The C args of a call. Each value is read once (a getter or Proxy trap
+  // runs once, so what was checked is what C gets), and everything is
+  // checked before any wasm memory is taken, so a throw leaks nothing.
   #marshalArgs(coroutine, params, args) {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       throw new TypeError(`${coroutine}(): arguments must be a plain object, not ${describe(args)}`);
     }
     for (const key of Object.keys(args)) {
       if (!params.some((p) => p.name === key)) {
-        throw new TypeError(`${coroutine}() got an unexpected argument '${key}'`);
+        throw new TypeError(`${coroutine}() got an unexpected argument '${checkText(key, `${coroutine}(): an argument name`)}'`);
       }
     }
+    const given = [];
     for (const p of params) {
       const value = args[p.name];
       if (value === undefined) {
         if (!p.optional) throw new TypeError(`${coroutine}() missing required argument '${p.name}' (${p.type})`);
-      } else if (p.type !== 'json' && typeof value !== p.type) {
-        throw new TypeError(`${coroutine}(): argument '${p.name}' must be a ${p.type}, not ${describe(value)}`);
+        continue;
       }
+      const what = `${coroutine}(): argument '${p.name}'`;
+      if (p.type !== 'json' && typeof value !== p.type) {
+        throw new TypeError(`${what} must be a ${p.type}, not ${describe(value)}`);
+      }
+      given.push({ p, value: p.type === 'number' ? value : checkText(jsonText(p, value, what), what) });
     }
-    // A json parameter takes a string as it is, or any value stringified.
-    const text = (p, value) => {
-      if (p.type !== 'json' || typeof value === 'string') return value;
-      const json = JSON.stringify(value);
-      if (json === undefined) {
-        throw new TypeError(`${coroutine}(): argument '${p.name}' cannot be written as JSON (${describe(value)})`);
-      }
-      return json;
-    };
-    const strings = params.map((p) => (args[p.name] === undefined ? undefined : text(p, args[p.name])));
     const m = this.#m;
     const ptr = m._wa_args_new();
-    params.forEach((p, i) => {
-      const value = args[p.name];
-      if (value === undefined) return;
-      if (p.type === 'number') {
-        this.#withCStrings([p.name], (k) => m._wa_args_set_number(ptr, k, value));
-      } else {
-        this.#withCStrings([p.name, strings[i]], (k, v) => m._wa_args_set_string(ptr, k, v));
+    if (!ptr) throw new MemoryError(`${coroutine}(): no memory for the arguments`);
+    try {
+      for (const { p, value } of given) {
+        const rc = p.type === 'number'
+          ? this.#withCStrings([p.name], (k) => m._wa_args_set_number(ptr, k, value))
+          : this.#withCStrings([p.name, value], (k, v) => m._wa_args_set_string(ptr, k, v));
+        if (rc < 0) throw new MemoryError(`${coroutine}(): no memory for argument '${p.name}'`);
       }
-    });
+    } catch (error) {
+      m._wa_args_free(ptr);
+      throw error;
+    }
     return ptr;
   }
 
   // Calls fn with the strings copied into wasm memory (null for undefined
-  // or null), then frees them.
+  // or null), then frees them. MemoryError when there is no room.
   #withCStrings(strings, fn) {
     const m = this.#m;
-    const ptrs = strings.map((s) => {
-      if (s === undefined || s === null) return 0;
-      const size = m.lengthBytesUTF8(s) + 1;
-      const p = m._malloc(size);
-      m.stringToUTF8(s, p, size);
-      return p;
-    });
+    const ptrs = [];
     try {
+      for (const s of strings) {
+        if (s === undefined || s === null) {
+          ptrs.push(0);
+          continue;
+        }
+        const size = m.lengthBytesUTF8(s) + 1;
+        const p = m._malloc(size);
+        if (!p) throw new MemoryError(`no memory for a string of ${size} bytes`);
+        ptrs.push(p);
+        m.stringToUTF8(s, p, size);
+      }
       return fn(...ptrs);
     } finally {
       ptrs.forEach((p) => p && m._free(p));

@@ -202,7 +202,6 @@ test('wrong arguments fail with ScenarioError naming the step', async () => {
   const s = await testRuntime();
   const bad = [
     [['sleep', 'x'], 'step 1: bad step ["sleep","x"]'],
-    [['sleep', -1], 'step 1: bad step ["sleep",-1]'],
     [['log'], 'step 1: bad step ["log"]'],
     [[], 'step 1: bad step []'],
     [[7, 'x'], 'step 1: bad step [7,"x"]'],
@@ -504,4 +503,10 @@ test('T5 a body that swallows the cancel exits the timeout normally, and is not 
     ['timeout', 10, [['try', [['sleep', 100]], { CancelledError: [['log_time', 'swallowed']] }], ['sleep', 5], ['log_time', 'body goes on']]],
     ['log_time', 'after timeout'],
   ], ['swallowed @10', 'body goes on @15', 'after timeout @15'], 'return None');
+});
+
+test('a negative sleep or timeout is none, as asyncio.sleep(-0.001) and asyncio.timeout(-0.001) are', async () => {
+  await expectScenario([['sleep', -1], ['log_time', 'slept']], ['slept @0'], 'return None');
+  await expectScenario([['try', [['timeout', -5, [['sleep', 10], ['log', 'never']]]], { TimeoutError: [['log_time', 'timed out']] }]],
+    ['timed out @0'], 'return None');
 });

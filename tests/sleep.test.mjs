@@ -41,9 +41,10 @@ test('S3 a NaN delay is an error: ValueError in C, RangeError in JS; the runtime
 });
 
 test('S5 a due timer queues behind work already ready, and its task resumes one iteration later', async () => {
-  // Real time: p busy-waits 10 ms per step, so T's 1 ms timer is due while
-  // p's next step is already queued. CPython prints p0 p1 p2 p3 T woke.
-  const { rt, lines } = await testRuntime({ clock: 'real' });
+  // p works 10 ms per step (virtual time: deterministic), so T's 1 ms timer
+  // is due while p's next step is already queued. CPython prints
+  // p0 p1 p2 p3 T woke.
+  const { rt, lines } = await testRuntime();
   const p = rt.createTask('ticker', { label: 'p', n: 4, busy_ms: 10 });
   const t = rt.createTask('worker', { label: 'T', ms: 1 });
   await Promise.all([p, t]);

@@ -186,3 +186,43 @@ test('Node exits once the work is done, and the result comes back with no flags'
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'Completed coro with param: 7\n7\n');
 });
+
+test('cancel() on a failed task marks its exception retrieved, as Task.cancel clears _log_traceback', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const { rt, errors } = await testRuntime();
+  const run = async (cancel) => {
+    const t = rt.createTask('fail', { ms: 1, type: 'ValueError', message: cancel ? 'cancelled' : 'left' });
+    while (!t.done()) await rt.sleep(1); // done, and its error not read
+    if (cancel) assert.equal(t.cancel(), false, 'a done task is not cancelled');
+  };
+  await run(true);
+  await run(false);
+  for (let i = 0; i < 5 && errors.length < 1; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.deepEqual(errors.map((e) => e.message), ['Task exception was never retrieved: Task-2: ValueError: left']);
+});
+
+test('removeDoneCallback on a done task whose callbacks are queued removes nothing, and they still run', async () => {
+  // CPython 3.13: f.add_done_callback(cb); f.set_result(1);
+  // f.remove_done_callback(cb) -> 0, and cb runs on the next iteration.
+  const { rt } = await testRuntime();
+  const calls = [];
+  const t = rt.createTask('worker', { ms: 5 });
+  const cb = () => calls.push('cb');
+  t.addDoneCallback(() => calls.push(`removed ${t.removeDoneCallback(cb)}`)); // runs first
+  t.addDoneCallback(cb);
+  await t;
+  await rt.sleep(0);
+  assert.deepEqual(calls, ['removed 0', 'cb']);
+  const u = rt.createTask('worker', { ms: 5 });
+  u.addDoneCallback(cb);
+  assert.equal(u.removeDoneCallback(cb), 1, 'a pending task\'s callback is removed');
+  await u;
+  await rt.sleep(0);
+  assert.deepEqual(calls, ['removed 0', 'cb'], 'and never runs');
+});

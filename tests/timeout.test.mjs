@@ -357,3 +357,30 @@ test('W3 cancelling the waitFor task itself cancels the inner task: CancelledErr
   assert.equal(inner.cancelled(), true);
   assert.deepEqual(lines, ['start w', 'cancelled w: x']);
 });
+
+test('W2 cancelling waitFor(x, 0) while x cleans up: CancelledError, x cancelled once and allowed to finish', async () => {
+  // CPython 3.13: wait_for(x, 0) waits for x on a future of its own
+  // (_cancel_and_wait), so a cancel of the waiter does not reach x again.
+  // Prints: x caught, w CancelledError, x.cancelling 1, x cleanup done, x.
+  const { rt } = await testRuntime();
+  const log = [];
+  const x = rt.createTask(async (ctx) => {
+    try {
+      await ctx.sleep(10000);
+    } catch {
+      log.push('x caught');
+      await ctx.sleep(50);
+      log.push('x cleanup done');
+      return 'x';
+    }
+  });
+  await rt.sleep(0);
+  const w = rt.waitFor(x, 0);
+  await rt.sleep(10);
+  w.cancel();
+  const r = await settle(w);
+  log.push(`w ${r.error?.name}`);
+  log.push(`x.cancelling ${x.cancelling()}`);
+  log.push(`x result ${await x}`);
+  assert.deepEqual(log, ['x caught', 'w CancelledError', 'x.cancelling 1', 'x cleanup done', 'x result x']);
+});

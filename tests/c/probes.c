@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "wasyncio.h"
+#include "internal.h" /* wa__clock_spend: the virtual clock for busy() */
 
 /* Prints "<label>: ok" or "<label>: <Type>: <message>" for a call's code. */
 static void report(const char *label, int rc) {
@@ -21,8 +21,10 @@ static void report(const char *label, int rc) {
 
 static const char *or(const char *s, const char *dflt) { return s ? s : dflt; }
 
-/* Busy-waits: a step that takes real time without yielding. */
+/* ms of work: real time on the real clock; on the virtual clock the time
+   passes at once, so tests of what slow steps do stay deterministic. */
 static void busy(double ms) {
+  if (wa__clock_spend(ms)) return;
   double end = emscripten_get_now() + ms;
   while (emscripten_get_now() < end) {
   }
@@ -388,3 +390,12 @@ static int group_errors(wa_task *self, const wa_args *args) {
   return rc;
 }
 WA_EXPORT_COROUTINE(group_errors, "")
+
+/* ---- for tests/hostile.test.mjs ------------------------------------------
+   echo returns its string argument exactly as it reached C (strlen and all),
+   so a test can tell whether a string crossed into C intact. */
+static int echo(wa_task *self, const wa_args *args) {
+  return wa_return_string(self, wa_arg_string(args, "text"));
+}
+WA_EXPORT_COROUTINE(echo, "text:string")
+/* ---- end of tests/hostile.test.mjs probes ------------------------------- */

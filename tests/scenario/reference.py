@@ -264,7 +264,7 @@ def _is_number(x):
 
 
 def _is_ms(x):
-    return _is_number(x) and x >= 0
+    return _is_number(x)  # asyncio takes any delay; negative is none
 
 
 def _lookup(ctx, task_id):
