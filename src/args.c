@@ -23,6 +23,7 @@ struct wa_args {
   wa_arg *items;
 };
 
+/* NULL when out of memory. */
 wa_args *wa_args_new(void) { return wa__alloc(sizeof(wa_args)); }
 
 void wa_args_free(wa_args *a) {
@@ -41,45 +42,49 @@ static const wa_arg *find(const wa_args *a, const char *key) {
   return NULL;
 }
 
-/* Returns the entry for key, emptied, adding it if new. */
-static wa_arg *slot(wa_args *a, const char *key) {
+/* Sets key to the value in `arg` (its string already copied), adding the
+   entry if new. WA_ERROR when out of memory: a is as it was. */
+static int put(wa_args *a, const char *key, wa_arg arg) {
   wa_arg *it = (wa_arg *)find(a, key);
   if (it) {
     free(it->string);
-    it->string = NULL;
-    return it;
+    arg.key = it->key;
+    *it = arg;
+    return WA_OK;
   }
   if (a->count == a->cap) {
-    a->cap = a->cap ? a->cap * 2 : 4;
-    a->items = wa__realloc(a->items, a->cap * sizeof *a->items);
+    int cap = a->cap ? a->cap * 2 : 4;
+    wa_arg *items = wa__realloc(a->items, cap * sizeof *items);
+    if (!items) return WA_ERROR;
+    a->items = items;
+    a->cap = cap;
   }
-  it = &a->items[a->count++];
-  it->key = wa__strdup(key);
-  it->string = NULL;
-  return it;
+  if (!(arg.key = wa__strdup(key))) return WA_ERROR;
+  a->items[a->count++] = arg;
+  return WA_OK;
 }
 
+/* These return WA_EINVAL for NULLs, and WA_ERROR with a MemoryError raised
+   when out of memory (the args are then as they were). */
 int wa_args_set_number(wa_args *a, const char *key, double value) {
   if (!a || !key) return WA_EINVAL;
-  wa_arg *it = slot(a, key);
-  it->kind = WA_NUMBER;
-  it->number = value;
+  if (put(a, key, (wa_arg){.kind = WA_NUMBER, .number = value}) < 0) return wa__nomem("an argument");
   return WA_OK;
 }
 
 int wa_args_set_string(wa_args *a, const char *key, const char *value) {
   if (!a || !key || !value) return WA_EINVAL;
-  wa_arg *it = slot(a, key);
-  it->kind = WA_STRING;
-  it->string = wa__strdup(value);
+  char *copy = wa__strdup(value);
+  if (!copy || put(a, key, (wa_arg){.kind = WA_STRING, .string = copy}) < 0) {
+    free(copy);
+    return wa__nomem("an argument");
+  }
   return WA_OK;
 }
 
 int wa_args_set_pointer(wa_args *a, const char *key, void *value) {
   if (!a || !key) return WA_EINVAL;
-  wa_arg *it = slot(a, key);
-  it->kind = ARG_POINTER;
-  it->pointer = value;
+  if (put(a, key, (wa_arg){.kind = ARG_POINTER, .pointer = value}) < 0) return wa__nomem("an argument");
   return WA_OK;
 }
 

@@ -47,22 +47,28 @@ EMSCRIPTEN_KEEPALIVE const char *wa_js_err_message(const wa_error *e) { return e
 EMSCRIPTEN_KEEPALIVE int wa_js_err_count(const wa_error *e) { return e->children ? e->count : -1; }
 EMSCRIPTEN_KEEPALIVE wa_error *wa_js_err_child(const wa_error *e, int i) { return e->children[i]; }
 EMSCRIPTEN_KEEPALIVE int wa_js_err_host(const wa_error *e) { return e->host_id; }
-EMSCRIPTEN_KEEPALIVE void wa_js_err_set_host(wa_error *e, int host_id) { e->host_id = host_id; }
+/* The preallocated errors (error.c) stand for no JS error. */
+EMSCRIPTEN_KEEPALIVE void wa_js_err_set_host(wa_error *e, int host_id) {
+  if (e->refs >= 0) e->host_id = host_id;
+}
 EMSCRIPTEN_KEEPALIVE void wa_js_err_unref(wa_error *e) { wa__error_unref(e); }
 
 /* A new error standing for a JS one (host_id: the JS Error it keeps). */
 EMSCRIPTEN_KEEPALIVE wa_error *wa_js_err_new(const char *type, const char *message, int host_id) {
   wa_error *e = wa__error_new(type, message);
-  e->host_id = host_id;
+  wa_js_err_set_host(e, host_id);
   return e;
 }
+
+/* The MemoryError for when JS cannot even make one. */
+EMSCRIPTEN_KEEPALIVE wa_error *wa_js_err_nomem(void) { return wa__error_nomem(); }
 
 /* A new group of n errors (references given up). */
 EMSCRIPTEN_KEEPALIVE wa_error *wa_js_err_group(const char *message, wa_error **errors, int n,
                                                int host_id) {
   wa_error *g = wa__error_group(message, errors, n);
   for (int i = 0; i < n; i++) wa__error_unref(errors[i]);
-  g->host_id = host_id;
+  wa_js_err_set_host(g, host_id);
   return g;
 }
 
@@ -91,19 +97,23 @@ EMSCRIPTEN_KEEPALIVE const wa_error *wa_js_gather_error(const wa_task *g, int i)
   return e;
 }
 
-EMSCRIPTEN_KEEPALIVE void wa_js_add_callback(wa_task *t, int host_id) {
-  wa__task_add_host_callback(t, host_id);
+/* -1 when out of memory. */
+EMSCRIPTEN_KEEPALIVE int wa_js_add_callback(wa_task *t, int host_id) {
+  return wa__task_add_host_callback(t, host_id);
 }
 
 EMSCRIPTEN_KEEPALIVE int wa_js_remove_callback(wa_task *t, int host_id) {
   return wa__task_remove_host_callback(t, host_id);
 }
 
-/* Calls the host back with host_id after ms of loop time (rt.sleep). */
-EMSCRIPTEN_KEEPALIVE void wa_js_call_later(double ms, int host_id) {
-  wa_timer *timer = wa__alloc(sizeof *timer);
-  *timer = (wa_timer){.index = -1, .kind = TIMER_HOST, .host_id = host_id};
+/* Calls the host back with host_id after ms of loop time (rt.sleep).
+   -1 when out of memory. */
+EMSCRIPTEN_KEEPALIVE int wa_js_call_later(double ms, int host_id) {
+  wa_timer *timer = wa__timer_new(TIMER_HOST);
+  if (!timer) return -1;
+  timer->host_id = host_id;
   wa__timer_start(timer, wa_time() + (ms > 0 ? ms : 0));
+  return 0;
 }
 
 /* Counters for rt.stats(), in the order the JS layer names them. */
@@ -119,6 +129,7 @@ EMSCRIPTEN_KEEPALIVE double wa_js_stat(int which) {
   }
 }
 
-/* An array of n task pointers for wa_gather, filled one by one. */
+/* An array of n task pointers for wa_gather, filled one by one; NULL when
+   out of memory. */
 EMSCRIPTEN_KEEPALIVE wa_task **wa_js_ptrs_new(int n) { return wa__alloc((n ? n : 1) * sizeof(wa_task *)); }
 EMSCRIPTEN_KEEPALIVE void wa_js_ptrs_set(wa_task **a, int i, wa_task *t) { a[i] = t; }

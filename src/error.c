@@ -15,29 +15,59 @@
 
 static wa_error *host_indicator; /* used when no task is running */
 
+/* What an error becomes when there is no memory to make it: preallocated,
+   never freed (refs < 0). A cancellation stays a cancellation (without its
+   message); anything else is a MemoryError. */
+static wa_error no_memory = {.refs = -1, .type = (char *)"MemoryError",
+                             .message = (char *)"out of memory (wasm memory is at its limit)"};
+static wa_error bare_cancel = {.refs = -1, .type = (char *)"CancelledError", .message = (char *)""};
+
+static wa_error *fallback(const char *type) {
+  return strcmp(type, "CancelledError") == 0 ? &bare_cancel : &no_memory;
+}
+
 wa_error *wa__error_new(const char *type, const char *message) {
   wa_error *e = wa__alloc(sizeof *e);
+  if (!e) return fallback(type);
   e->refs = 1;
   e->type = wa__strdup(type);
   e->message = wa__strdup(message ? message : "");
+  if (!e->type || !e->message) {
+    free(e->type);
+    free(e->message);
+    free(e);
+    return fallback(type);
+  }
   return e;
+}
+
+wa_error *wa__error_nomem(void) { return &no_memory; }
+
+int wa__nomem(const char *what) {
+  return wa_raise("MemoryError", "no memory for %s", what);
 }
 
 wa_error *wa__error_ref(wa_error *e) {
-  if (e) e->refs++;
+  if (e && e->refs >= 0) e->refs++;
   return e;
 }
 
+/* Out of memory: MemoryError, not the group (its children are lost). */
 wa_error *wa__error_group(const char *message, wa_error *const *errors, int n) {
   wa_error *g = wa__error_new("ExceptionGroup", message);
+  if (g->refs < 0) return g;
   g->children = wa__alloc((n ? n : 1) * sizeof *g->children);
+  if (!g->children) {
+    wa__error_unref(g);
+    return &no_memory;
+  }
   for (int i = 0; i < n; i++) g->children[i] = wa__error_ref(errors[i]);
   g->count = n;
   return g;
 }
 
 void wa__error_unref(wa_error *e) {
-  if (!e || --e->refs > 0) return;
+  if (!e || e->refs < 0 || --e->refs > 0) return;
   for (int i = 0; i < e->count; i++) wa__error_unref(e->children[i]);
   free(e->children);
   if (e->host_id) wa_host_error_freed(e->host_id);
@@ -124,6 +154,13 @@ static void split(wa_error *e, const char *type, wa_error **match, wa_error **re
     return;
   }
   wa_error **m = wa__alloc(e->count * sizeof *m), **r = wa__alloc(e->count * sizeof *r);
+  if (!m || !r) { /* out of memory: nothing matched, e goes on unchanged */
+    free(m);
+    free(r);
+    *match = NULL;
+    *rest = wa__error_ref(e);
+    return;
+  }
   int nm = 0, nr = 0;
   for (int i = 0; i < e->count; i++) {
     wa_error *cm, *cr;

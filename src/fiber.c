@@ -27,14 +27,15 @@ static wa_slab *free_slabs;
 static int slabs_total, slabs_free; /* for wa_js_stats */
 static int overflow_bytes; /* written by the host (post.js) */
 
+static void slab_free(wa_slab *s);
+
 void wa__fiber_configure(unsigned c_stack, unsigned asyncify) {
   /* Slabs of the old size are dropped, not reused. */
   while (free_slabs) {
     wa_slab *s = free_slabs;
     free_slabs = s->next_free;
-    free(s->mem);
-    free(s);
-    slabs_total--, slabs_free--;
+    slabs_free--;
+    slab_free(s);
   }
   stack_size = c_stack;
   asyncify_size = asyncify;
@@ -52,8 +53,7 @@ wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *)) {
     /* The wasm C ABI wants a 16-byte aligned stack, and malloc only
        promises 8: compiled code that relies on the alignment (long double
        locals in printf's float formatting) corrupts its own stack. */
-    s->mem = aligned_alloc(16, asyncify_size + stack_size);
-    if (!s->mem) {
+    if (!s || !(s->mem = aligned_alloc(16, asyncify_size + stack_size))) {
       free(s);
       return NULL;
     }
@@ -64,7 +64,22 @@ wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *)) {
   return s;
 }
 
+/* The pool keeps enough slabs for the tasks that come and go, not every
+   slab a burst of concurrent tasks once needed: past the bound (in bytes,
+   so big stacks pool fewer), a released slab goes back to malloc. */
+#define POOL_BYTES (8u << 20)
+
+static void slab_free(wa_slab *s) {
+  free(s->mem);
+  free(s);
+  slabs_total--;
+}
+
 void wa__fiber_release(wa_slab *s) {
+  if ((unsigned)(slabs_free + 1) * (asyncify_size + stack_size) > POOL_BYTES) {
+    slab_free(s);
+    return;
+  }
   s->next_free = free_slabs;
   free_slabs = s;
   slabs_free++;

@@ -13,6 +13,7 @@
 
 wa_task *wa__future_new(const char *name, const wa_future_ops *ops, void *data) {
   wa_task *f = wa__task_alloc(name);
+  if (!f) return NULL;
   f->kind = KIND_FUTURE;
   f->ops = ops;
   f->data = data;
@@ -27,8 +28,10 @@ static void end(wa_task *f, wa_state state, wa_error *e) {
 
 void wa__future_set_result(wa_task *f, wa_value v) {
   if (f->state != TASK_PENDING) return;
-  wa__task_set_value(f, v);
-  end(f, TASK_DONE, NULL);
+  if (wa__task_set_value(f, v))
+    end(f, TASK_DONE, NULL);
+  else
+    end(f, TASK_FAILED, wa__error_nomem());
 }
 
 void wa__future_set_error(wa_task *f, wa_error *e) {

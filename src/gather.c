@@ -12,7 +12,8 @@
 
 typedef struct {
   wa_task **children; /* as given, repeats included */
-  wa_error **slots;   /* at the end with return_exceptions: each error */
+  wa_error **slots;   /* at the end: each item's error, or NULL */
+  bool collected;     /* slots are filled */
   int n, unique, finished;
   bool return_exceptions;
   bool cancel_requested;
@@ -21,8 +22,8 @@ typedef struct {
 static void gathering_free(void *data) {
   gathering *g = data;
   for (int i = 0; i < g->n; i++) {
-    wa_task_release(g->children[i]);
-    if (g->slots) wa__error_unref(g->slots[i]);
+    wa_task_release(g->children[i]); /* NULL when the gather was never made */
+    wa__error_unref(g->slots[i]);
   }
   free(g->children);
   free(g->slots);
@@ -45,7 +46,7 @@ static const wa_future_ops gathering_ops = {gathering_cancel, gathering_free};
    new CancelledError without the message (the task forgot it), a
    future's with its message. */
 static void collect_results(gathering *g) {
-  g->slots = wa__alloc(g->n * sizeof *g->slots);
+  g->collected = true;
   for (int i = 0; i < g->n; i++) {
     wa_task *c = g->children[i];
     if (c->state == TASK_CANCELLED)
@@ -76,6 +77,15 @@ static void on_child_done(wa_task *child, void *arg) {
   wa_task_release(outer);
 }
 
+/* Out of memory after `count` items got their callback: take them back
+   (the MemoryError is raised) and end the future unseen. */
+static void unwind(wa_task *outer, wa_task *const *tasks, int count) {
+  for (int i = 0; i < count; i++)
+    if (wa_task_remove_done_callback(tasks[i], on_child_done, outer)) wa_task_release(outer);
+  wa__future_cancel(outer, NULL);
+  wa_task_release(outer);
+}
+
 /* Marks t as an item of the gather numbered `gen`; false if it already
    was (the same task twice). A mark per task keeps this O(1). */
 static bool mark_new(wa_task *t, unsigned gen) {
@@ -90,20 +100,29 @@ wa_task *wa_gather(wa_task *const *tasks, int n, bool return_exceptions) {
   for (int i = 0; i < n; i++)
     if (!tasks[i]) return wa_raise("TypeError", "wa_gather: task %d is NULL", i), NULL;
   gathering *g = wa__alloc(sizeof *g);
-  g->children = wa__alloc((n ? n : 1) * sizeof *g->children);
-  g->n = n;
-  g->return_exceptions = return_exceptions;
-  wa_task *outer = wa__future_new("gather", &gathering_ops, g);
+  wa_task *outer = NULL;
+  if (g) {
+    g->n = n;
+    g->return_exceptions = return_exceptions;
+    g->children = wa__alloc((n ? n : 1) * sizeof *g->children);
+    g->slots = wa__alloc((n ? n : 1) * sizeof *g->slots); /* filled at the end */
+  }
+  if (!g || !g->children || !g->slots || !(outer = wa__future_new("gather", &gathering_ops, g))) {
+    if (g) free(g->children), free(g->slots), free(g);
+    return wa__nomem("a gather"), NULL;
+  }
   static unsigned generation;
   generation++;
   for (int i = 0; i < n; i++) {
-    g->children[i] = tasks[i];
-    wa_task_retain(tasks[i]);
     if (!mark_new(tasks[i], generation)) continue; /* the same task twice: one callback */
+    if (wa_task_add_done_callback(tasks[i], on_child_done, outer) < 0) {
+      unwind(outer, tasks, i);
+      return NULL;
+    }
     g->unique++;
     wa_task_retain(outer);
-    wa_task_add_done_callback(tasks[i], on_child_done, outer);
   }
+  for (int i = 0; i < n; i++) g->children[i] = tasks[i], wa_task_retain(tasks[i]);
   if (n == 0) wa__future_set_result(outer, (wa_value){.kind = WA_NONE});
   return outer;
 }
@@ -112,7 +131,7 @@ int wa_gather_result(const wa_task *gather, int i, wa_value *value, const wa_err
   if (wa_gather_count(gather) <= i || i < 0)
     return wa_raise("IndexError", "wa_gather_result: no item %d", i), WA_EINVAL;
   gathering *g = gather->data;
-  if (gather->state != TASK_DONE || !g->slots)
+  if (gather->state != TASK_DONE || !g->collected)
     return wa_raise("InvalidStateError", "wa_gather_result: the gather has no results"), WA_ESTATE;
   if (error) *error = g->slots[i];
   if (value) *value = g->slots[i] ? (wa_value){.kind = WA_NONE} : g->children[i]->result;

@@ -36,17 +36,28 @@ struct wa_group {
   wa_error **errors;    /* child errors, in the order they finished */
   int nerrors, cap;
   wa_task *on_completed;       /* exit: ended when the last child is done */
+  wa_task *spare;              /* the first on_completed, made at enter */
   wa_error *body_exc;          /* exit: what the body raised */
   wa_error *propagate_cancel;  /* exit: a cancellation to pass on */
 };
 
-wa_group *wa_group_new(void) { return wa__alloc(sizeof(wa_group)); }
+wa_group *wa_group_new(void) {
+  wa_group *g = wa__alloc(sizeof(wa_group));
+  if (!g) wa__nomem("a task group");
+  return g;
+}
+
+static int reserve_errors(wa_group *g, int children);
 
 int wa_group_enter(wa_group *g) {
   if (!g) return wa_raise("TypeError", "wa_group_enter: the group is NULL"), WA_EINVAL;
   if (g->entered) return wa_raise("RuntimeError", "TaskGroup has already been entered"), WA_ESTATE;
   if (!wa__current)
     return wa_raise("RuntimeError", "TaskGroup cannot determine the parent task"), WA_ESTATE;
+  /* Made now, so that the exit can wait for the children even when there
+     is no memory left by then. */
+  if (reserve_errors(g, 0) < 0 || !(g->spare = wa__future_new("TaskGroup exit", NULL, NULL)))
+    return wa__nomem("a task group");
   g->parent = wa__current;
   wa_task_retain(g->parent);
   g->entered = true;
@@ -60,12 +71,22 @@ static void unlink_member(member *m) {
   g->pending--;
 }
 
+/* Room for every error the group may collect: one per child, plus the
+   body's; reserved as children join, so collecting one needs no memory. */
+static int reserve_errors(wa_group *g, int children) {
+  int need = g->nerrors + g->pending + children + 1;
+  if (need <= g->cap) return WA_OK;
+  int cap = g->cap ? 2 * g->cap : 4;
+  while (cap < need) cap *= 2;
+  wa_error **errors = wa__realloc(g->errors, cap * sizeof *errors);
+  if (!errors) return WA_ERROR;
+  g->errors = errors;
+  g->cap = cap;
+  return WA_OK;
+}
+
 static void add_error(wa_group *g, wa_error *e) {
-  if (g->nerrors == g->cap) {
-    g->cap = g->cap ? 2 * g->cap : 4;
-    g->errors = wa__realloc(g->errors, g->cap * sizeof *g->errors);
-  }
-  g->errors[g->nerrors++] = wa__error_ref(e);
+  if (g->nerrors < g->cap) g->errors[g->nerrors++] = wa__error_ref(e);
 }
 
 /* TaskGroup._abort: cancel every child still running, in creation order. */
@@ -111,31 +132,57 @@ static int check_open(const wa_group *g) {
   return WA_OK;
 }
 
-/* Makes t (new, not done) a child of g. */
-static void adopt(wa_group *g, wa_task *t) {
+/* Room for one more child: its member and its error slot. NULL with a
+   MemoryError raised when there is none. */
+static member *member_new(wa_group *g) {
   member *m = wa__alloc(sizeof *m);
+  if (!m || reserve_errors(g, 1) < 0) {
+    free(m);
+    wa__nomem("a task group's child");
+    return NULL;
+  }
+  return m;
+}
+
+/* Makes t (new, not done) a child of g, in the member m. */
+static int adopt(wa_group *g, member *m, wa_task *t) {
   *m = (member){.group = g, .task = t, .prev = g->last};
+  int rc = wa_task_add_done_callback(t, on_child_done, m);
+  if (rc < 0) {
+    free(m);
+    return rc;
+  }
   *(g->last ? &g->last->next : &g->first) = m;
   g->last = m;
   g->pending++;
   wa_task_retain(t);
-  wa_task_add_done_callback(t, on_child_done, m);
+  return WA_OK;
 }
 
 wa_task *wa_group_spawn(wa_group *g, wa_coro_fn fn, wa_args *args, const char *name) {
-  if (check_open(g) < 0) {
+  member *m = check_open(g) < 0 ? NULL : member_new(g);
+  if (!m) {
     wa_args_free(args);
     return NULL;
   }
   wa_task *t = wa_task_spawn(fn, args, name);
-  if (t) adopt(g, t);
+  if (!t) {
+    free(m);
+    return NULL;
+  }
+  if (adopt(g, m, t) < 0) { /* not started: cancelling it ends it unrun */
+    wa_task_cancel(t, NULL);
+    wa_task_release(t);
+    return NULL;
+  }
   return t;
 }
 
 int wa__group_adopt(wa_group *g, wa_task *t) {
   int rc = check_open(g);
-  if (rc == WA_OK && t) adopt(g, t);
-  return rc;
+  if (rc < 0 || !t) return rc;
+  member *m = member_new(g);
+  return m ? adopt(g, m, t) : WA_ERROR;
 }
 
 /* ---- exit ---------------------------------------------------------------- */
@@ -154,11 +201,20 @@ int wa__group_exit_begin(wa_group *g, wa_error *exc) {
   return WA_OK;
 }
 
+/* The first wait uses the future made at enter. A later one (the parent
+   was cancelled while waiting) may find no memory: then the exit cannot
+   wait; it cancels the children, as a failure would, gives NULL, and the
+   group raises MemoryError while the children end on their own. */
 wa_task *wa__group_exit_next(wa_group *g) {
   wa_task_release(g->on_completed);
   g->on_completed = NULL;
   if (!g->pending) return NULL;
-  g->on_completed = wa__future_new("TaskGroup exit", NULL, NULL);
+  g->on_completed = g->spare ? g->spare : wa__future_new("TaskGroup exit", NULL, NULL);
+  g->spare = NULL;
+  if (!g->on_completed) {
+    abort_group(g);
+    if (!g->body_exc) g->body_exc = wa__error_nomem();
+  }
   return g->on_completed;
 }
 
@@ -218,6 +274,10 @@ void wa_group_free(wa_group *g) {
   for (int i = 0; i < g->nerrors; i++) wa__error_unref(g->errors[i]);
   free(g->errors);
   wa_task_release(g->on_completed);
+  if (g->spare) { /* never waited on: end it, so that it is freed */
+    wa__future_cancel(g->spare, NULL);
+    wa_task_release(g->spare);
+  }
   wa__error_unref(g->body_exc);
   wa__error_unref(g->propagate_cancel);
   wa_task_release(g->parent);

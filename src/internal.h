@@ -26,10 +26,12 @@
 
 /* ---- alloc.c ------------------------------------------------------------ */
 
-/* Never NULL: out of memory for bookkeeping stops the runtime (alloc.c). */
+/* NULL when out of memory: every caller checks (alloc.c). */
 void *wa__alloc(size_t size); /* zeroed */
-void *wa__realloc(void *p, size_t size);
+void *wa__realloc(void *p, size_t size); /* NULL: p is left as it was */
 char *wa__strdup(const char *s);
+/* Raises MemoryError ("no memory for <what>") and returns its code. */
+int wa__nomem(const char *what);
 
 /* ---- error.c ----------------------------------------------------------- */
 
@@ -42,7 +44,10 @@ struct wa_error {
   int host_id;         /* a JS Error kept for it by the host, or 0 */
 };
 
+/* Never NULL: out of memory, a preallocated MemoryError (or CancelledError
+   without message, when type is CancelledError). */
 wa_error *wa__error_new(const char *type, const char *message);
+wa_error *wa__error_nomem(void);
 /* A new ExceptionGroup holding references to errors[0..n). */
 wa_error *wa__error_group(const char *message, wa_error *const *errors, int n);
 /* Takes the error out of the current indicator (the caller owns it). */
@@ -74,6 +79,9 @@ typedef struct wa_timer {
   bool cancelled;    /* TIMER_CALL: cancelled after it was queued */
 } wa_timer;
 
+/* Reserves heap room for n more timers (WA_ERROR: no memory). */
+int wa__timer_reserve(int n);
+void wa__timer_unreserve(int n);
 void wa__timer_start(wa_timer *t, double when);
 void wa__timer_stop(wa_timer *t);
 wa_timer *wa__timer_peek(void);
@@ -88,6 +96,10 @@ typedef enum {
   H_DONE_CB, /* task: the one that ended; aux: its wa_callback */
 } wa_handle_kind;
 
+/* Reserves queue room for n more handles (WA_ERROR: no memory); every
+   maker of something that can be queued does, so pushing never fails. */
+int wa__ready_reserve(unsigned n);
+void wa__ready_unreserve(unsigned n);
 void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux);
 /* Set when an iteration called into JavaScript, so the host should run its
    microtasks before the next one. */
@@ -99,6 +111,9 @@ bool wa__clock_spend(double ms);
 
 /* loop.call_soon / call_at for C callbacks. The loop owns the handle and
    frees it after it runs or is cancelled: the caller must forget it then. */
+/* A new handle of that kind with its room reserved; NULL: no memory. */
+wa_timer *wa__timer_new(wa_timer_kind kind);
+/* NULL when out of memory. */
 wa_timer *wa__call_soon(wa_call_fn fn, void *arg);
 wa_timer *wa__call_at(double when, wa_call_fn fn, void *arg);
 void wa__call_cancel(wa_timer *h);
@@ -169,7 +184,8 @@ struct wa_task {
 extern wa_task *wa__current;
 
 /* A new task object, pending, with the caller's and the runtime's
-   references; nothing is queued. name NULL: "Task-<n>". */
+   references; nothing is queued. name NULL: "Task-<n>". NULL when out of
+   memory (nothing raised). */
 wa_task *wa__task_alloc(const char *name);
 extern int wa__tasks_alive;
 
@@ -180,9 +196,10 @@ void wa__task_run_callback(wa_task *t, wa_callback *cb);
 int wa__task_suspend(wa_task *t);
 /* Makes `waiter` (suspending next) wait on pending `t`: woken when t ends,
    its cancels forwarded to t, and a cancel it already has passed on now. */
-void wa__task_wait_on(wa_task *waiter, wa_task *t);
-/* Done callbacks that call into JavaScript, identified by host_id. */
-void wa__task_add_host_callback(wa_task *t, int host_id);
+int wa__task_wait_on(wa_task *waiter, wa_task *t); /* MemoryError possible */
+/* Done callbacks that call into JavaScript, identified by host_id;
+   WA_ERROR (nothing raised) when out of memory. */
+int wa__task_add_host_callback(wa_task *t, int host_id);
 int wa__task_remove_host_callback(wa_task *t, int host_id);
 void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome);
 wa_error *wa__cancelled_error(const char *msg);
@@ -191,7 +208,7 @@ wa_error *wa__cancelled_error(const char *msg);
 wa_error *wa__task_cancelled_error(wa_task *t);
 /* Marks t's error as seen and returns it (borrowed), NULL unless failed. */
 wa_error *wa__task_error(wa_task *t);
-void wa__task_set_value(wa_task *t, wa_value v);
+bool wa__task_set_value(wa_task *t, wa_value v);
 bool wa__task_abandon(const char *why);
 
 /* ---- cancel.c ----------------------------------------------------------- */
@@ -203,7 +220,8 @@ void wa__cancel_forward_pending(wa_task *t);
 /* ---- future.c ---------------------------------------------------------- */
 
 /* A new pending future; returns the caller's reference (the runtime holds
-   another until it ends). ops may be NULL. */
+   another until it ends). ops may be NULL. NULL when out of memory
+   (nothing raised; data stays the caller's). */
 wa_task *wa__future_new(const char *name, const wa_future_ops *ops, void *data);
 /* Ends f (a no-op when it already ended). set_error takes e. */
 void wa__future_set_result(wa_task *f, wa_value v);

@@ -26,6 +26,7 @@ void wa_host_task_drop(int host_id);
 
 EMSCRIPTEN_KEEPALIVE wa_task *wa_js_task_new(const char *name, int host_id) {
   wa_task *t = wa__task_alloc(name);
+  if (!t) return NULL;
   t->kind = KIND_HOST;
   t->host_id = host_id;
   wa__ready_push(H_STEP, t, NULL);
@@ -52,8 +53,8 @@ void wa__host_task_cancelled(wa_task *t) {
 
 /* The function awaits x. Returns 1 when it must wait (the host is stepped
    when x ends, or at once with a CancelledError when a cancel is pending),
-   0 when x is already done (no suspension, as in CPython), or -1 when the
-   task already waits on something. */
+   0 when x is already done (no suspension, as in CPython), -1 when the
+   task already waits on something, -2 when out of memory. */
 EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
   if (t->wait != WAIT_NONE) return -1;
   if (x == t) { /* as Task.__step: the error is thrown in at the next step */
@@ -64,7 +65,10 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
     return 1;
   }
   if (x->state != TASK_PENDING) return 0;
-  wa__task_wait_on(t, x);
+  if (wa__task_wait_on(t, x) < 0) {
+    wa_error_clear(); /* raised in whatever context is current: JS reports it */
+    return -2;
+  }
   return 1;
 }
 
@@ -84,8 +88,8 @@ static void finish_host_task(wa_task *t, wa_error *err, wa_value v) {
     return;
   }
   if (!err) {
-    wa__task_set_value(t, v);
-    if (t->must_cancel) /* cancelled itself, then returned (C5) */
+    if (!wa__task_set_value(t, v)) err = wa__error_nomem();
+    else if (t->must_cancel) /* cancelled itself, then returned (C5) */
       err = wa__cancelled_error(t->cancel_msg);
   }
   t->must_cancel = false;
@@ -133,10 +137,17 @@ static bool sleep_cancel(wa_task *f, const char *msg) {
 
 static const wa_future_ops sleep_ops = {sleep_cancel, NULL};
 
+/* NULL when out of memory. */
 EMSCRIPTEN_KEEPALIVE wa_task *wa_js_sleep_future(double ms) {
   wa_task *f = wa__future_new("sleep", &sleep_ops, NULL);
-  wa_task_retain(f); /* for the timer */
+  if (!f) return NULL;
   f->data = ms > 0 ? wa__call_at(wa_time() + ms, sleep_done, f) : wa__call_soon(sleep_done, f);
+  if (!f->data) { /* ended, so that it can be freed */
+    wa__future_cancel(f, NULL);
+    wa_task_release(f);
+    return NULL;
+  }
+  wa_task_retain(f); /* for the timer */
   return f;
 }
 

@@ -25,6 +25,7 @@ typedef struct {
 static struct {
   wa_handle *buf;
   unsigned head, count, cap; /* ring buffer; cap is a power of two */
+  unsigned reserved;         /* handles that may be queued at once */
 } ready;
 
 static bool virtual_clock;
@@ -35,16 +36,39 @@ static bool running;
 static double next_delay = -1;
 static unsigned iteration_left; /* handles of the current iteration not yet run */
 
+/* Makes the ring hold at least `need` handles. */
+static int ready_grow(unsigned need) {
+  if (need <= ready.cap) return WA_OK;
+  unsigned cap = ready.cap ? ready.cap : 256;
+  while (cap < need) cap *= 2;
+  wa_handle *buf = wa__alloc(cap * sizeof *buf);
+  if (!buf) return WA_ERROR;
+  for (unsigned i = 0; i < ready.count; i++)
+    buf[i] = ready.buf[(ready.head + i) & (ready.cap - 1)];
+  free(ready.buf);
+  ready.buf = buf;
+  ready.head = 0;
+  ready.cap = cap;
+  return WA_OK;
+}
+
+/* Whatever can be queued (a task's step, a done callback, a call handle)
+   reserves its room when it is made, where failing is a MemoryError for
+   its maker; so pushing never needs memory, and cancelling, waking and
+   ending tasks work at the memory limit. */
+int wa__ready_reserve(unsigned n) {
+  if (ready_grow(ready.reserved + n) < 0) return WA_ERROR;
+  ready.reserved += n;
+  return WA_OK;
+}
+
+void wa__ready_unreserve(unsigned n) { ready.reserved -= n; }
+
 void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
-  if (ready.count == ready.cap) {
-    unsigned cap = ready.cap ? ready.cap * 2 : 256;
-    wa_handle *buf = wa__alloc(cap * sizeof *buf);
-    for (unsigned i = 0; i < ready.count; i++)
-      buf[i] = ready.buf[(ready.head + i) & (ready.cap - 1)];
-    free(ready.buf);
-    ready.buf = buf;
-    ready.head = 0;
-    ready.cap = cap;
+  if (ready.count == ready.cap && ready_grow(ready.cap + 1) < 0) {
+    /* Cannot happen while every pusher reserved its room. */
+    wa_host_report("ready queue full and no memory to grow it: a handle was lost", -1);
+    return;
   }
   ready.buf[(ready.head + ready.count++) & (ready.cap - 1)] =
       (wa_handle){kind, task, aux};
@@ -59,21 +83,45 @@ static wa_handle ready_pop(void) {
 
 void wa__loop_note_host_call(void) { host_called = true; }
 
-static wa_timer *new_call(wa_call_fn fn, void *arg) {
+/* A handle for the heap or the ready queue, with its room in both
+   reserved; NULL when out of memory. */
+wa_timer *wa__timer_new(wa_timer_kind kind) {
   wa_timer *h = wa__alloc(sizeof *h);
-  *h = (wa_timer){.index = -1, .kind = TIMER_CALL, .fn = fn, .arg = arg};
+  if (!h) return NULL;
+  if (wa__ready_reserve(1) < 0) {
+    free(h);
+    return NULL;
+  }
+  if (wa__timer_reserve(1) < 0) {
+    wa__ready_unreserve(1);
+    free(h);
+    return NULL;
+  }
+  *h = (wa_timer){.index = -1, .kind = kind};
+  return h;
+}
+
+static void timer_free(wa_timer *h) {
+  wa__ready_unreserve(1);
+  wa__timer_unreserve(1);
+  free(h);
+}
+
+static wa_timer *new_call(wa_call_fn fn, void *arg) {
+  wa_timer *h = wa__timer_new(TIMER_CALL);
+  if (h) h->fn = fn, h->arg = arg;
   return h;
 }
 
 wa_timer *wa__call_soon(wa_call_fn fn, void *arg) {
   wa_timer *h = new_call(fn, arg);
-  wa__ready_push(H_TIMER, NULL, h);
+  if (h) wa__ready_push(H_TIMER, NULL, h);
   return h;
 }
 
 wa_timer *wa__call_at(double when, wa_call_fn fn, void *arg) {
   wa_timer *h = new_call(fn, arg);
-  wa__timer_start(h, when);
+  if (h) wa__timer_start(h, when);
   return h;
 }
 
@@ -82,7 +130,7 @@ wa_timer *wa__call_at(double when, wa_call_fn fn, void *arg) {
 void wa__call_cancel(wa_timer *h) {
   if (h->index >= 0) {
     wa__timer_stop(h);
-    free(h);
+    timer_free(h);
   } else {
     h->cancelled = true;
   }
@@ -103,11 +151,11 @@ static void run_handle(wa_handle h) {
       wa__sleep_fire(t);
     } else if (t->kind == TIMER_CALL) {
       if (!t->cancelled) t->fn(t->arg);
-      free(t);
+      timer_free(t);
     } else {
       wa__loop_note_host_call();
       wa_host_callback(t->host_id, NULL);
-      free(t);
+      timer_free(t);
     }
     break;
   }

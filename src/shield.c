@@ -36,9 +36,17 @@ wa_task *wa_shield(wa_task *inner) {
     return inner;
   }
   wa_task *outer = wa__future_new("shield", NULL, NULL);
-  wa_task_retain(outer);
-  wa_task_add_done_callback(inner, on_inner_done, outer);
-  wa_task_retain(inner);
-  wa_task_add_done_callback(outer, on_outer_done, inner);
+  if (!outer) return wa__nomem("a shield"), NULL;
+  if (wa_task_add_done_callback(inner, on_inner_done, outer) < 0) goto unmade;
+  if (wa_task_add_done_callback(outer, on_outer_done, inner) < 0) {
+    wa_task_remove_done_callback(inner, on_inner_done, outer);
+    goto unmade;
+  }
+  wa_task_retain(outer); /* for on_inner_done */
+  wa_task_retain(inner); /* for on_outer_done */
   return outer;
+unmade: /* out of memory (raised): end the future unseen */
+  wa__future_cancel(outer, NULL);
+  wa_task_release(outer);
+  return NULL;
 }

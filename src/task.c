@@ -27,23 +27,43 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
     return NULL;
   }
   wa_task *t = wa__task_alloc(name);
+  if (!t) {
+    wa_args_free(args);
+    wa__nomem("a new task");
+    return NULL;
+  }
   t->fn = fn;
   t->args = args;
   wa__ready_push(H_STEP, t, NULL);
   return t;
 }
 
+/* Room a task reserves: its step and a stale sleep timer may be queued at
+   once (a sleep cancelled after its timer was due), and its sleep timer
+   may be in the heap. */
+enum { TASK_READY_ROOM = 2, TASK_TIMER_ROOM = 1 };
+
+static bool reserve_room(void) {
+  if (wa__ready_reserve(TASK_READY_ROOM) < 0) return false;
+  if (wa__timer_reserve(TASK_TIMER_ROOM) == WA_OK) return true;
+  wa__ready_unreserve(TASK_READY_ROOM);
+  return false;
+}
+
 wa_task *wa__task_alloc(const char *name) {
   wa_task *t = wa__alloc(sizeof *t);
+  if (!t) return NULL;
+  bool named = name && *name;
+  t->name = named ? wa__strdup(name) : wa__alloc(24);
+  if (!t->name || !reserve_room()) {
+    free(t->name);
+    free(t);
+    return NULL;
+  }
+  if (!named) snprintf(t->name, 24, "Task-%u", next_number++);
   wa__tasks_alive++;
   t->id = next_id++;
   t->refs = 2; /* the caller's, and the runtime's until it ends */
-  if (name && *name) {
-    t->name = wa__strdup(name);
-  } else {
-    t->name = wa__alloc(24);
-    snprintf(t->name, 24, "Task-%u", next_number++);
-  }
   t->sleep_timer = (wa_timer){.index = -1, .kind = TIMER_SLEEP, .task = t};
   return t;
 }
@@ -68,6 +88,8 @@ static void task_free(wa_task *t) {
   free(t->cancel_msg);
   if (t->ops && t->ops->free) t->ops->free(t->data);
   free(t);
+  wa__ready_unreserve(TASK_READY_ROOM);
+  wa__timer_unreserve(TASK_TIMER_ROOM);
   wa__tasks_alive--;
 }
 
@@ -222,6 +244,23 @@ int wa__task_suspend(wa_task *t) {
 
 /* ---- done callbacks ---------------------------------------------------- */
 
+/* A callback with its room in the ready queue reserved; NULL: no memory. */
+static wa_callback *callback_new(wa_callback init) {
+  wa_callback *cb = wa__alloc(sizeof *cb);
+  if (!cb) return NULL;
+  if (wa__ready_reserve(1) < 0) {
+    free(cb);
+    return NULL;
+  }
+  *cb = init;
+  return cb;
+}
+
+static void callback_free(wa_callback *cb) {
+  wa__ready_unreserve(1);
+  free(cb);
+}
+
 static void add_callback(wa_task *t, wa_callback *cb) {
   if (t->state != TASK_PENDING) { /* already done: queued now, not inline */
     wa_task_retain(t);
@@ -237,26 +276,28 @@ static void add_callback(wa_task *t, wa_callback *cb) {
 
 int wa_task_add_done_callback(wa_task *t, wa_done_fn fn, void *arg) {
   if (!t || !fn) return wa_raise("TypeError", "add_done_callback: NULL task or function"), WA_EINVAL;
-  wa_callback *cb = wa__alloc(sizeof *cb);
-  *cb = (wa_callback){.kind = CB_C, .fn = fn, .arg = arg};
+  wa_callback *cb = callback_new((wa_callback){.kind = CB_C, .fn = fn, .arg = arg});
+  if (!cb) return wa__nomem("a done callback");
   add_callback(t, cb);
   return WA_OK;
 }
 
-void wa__task_add_host_callback(wa_task *t, int host_id) {
-  wa_callback *cb = wa__alloc(sizeof *cb);
-  *cb = (wa_callback){.kind = CB_HOST, .host_id = host_id};
+int wa__task_add_host_callback(wa_task *t, int host_id) {
+  wa_callback *cb = callback_new((wa_callback){.kind = CB_HOST, .host_id = host_id});
+  if (!cb) return WA_ERROR;
   add_callback(t, cb);
+  return WA_OK;
 }
 
-void wa__task_wait_on(wa_task *waiter, wa_task *t) {
-  wa_callback *cb = wa__alloc(sizeof *cb);
-  *cb = (wa_callback){.kind = CB_WAKEUP, .waiter = waiter};
+int wa__task_wait_on(wa_task *waiter, wa_task *t) {
+  wa_callback *cb = callback_new((wa_callback){.kind = CB_WAKEUP, .waiter = waiter});
+  if (!cb) return wa__nomem("awaiting a task");
   add_callback(t, cb);
   waiter->wait = WAIT_TASK;
   wa_task_retain(t);
   waiter->awaiting = t;
   wa__cancel_forward_pending(waiter);
+  return WA_OK;
 }
 
 /* Removes every callback `match` accepts; returns how many. */
@@ -268,7 +309,7 @@ static int remove_callbacks(wa_task *t, bool (*match)(const wa_callback *, const
     wa_callback *cb = *link;
     if (match(cb, key)) {
       *link = cb->next;
-      free(cb);
+      callback_free(cb);
       removed++;
     } else {
       last = cb;
@@ -319,7 +360,7 @@ void wa__task_run_callback(wa_task *t, wa_callback *cb) {
     wa_host_callback(cb->host_id, t);
     break;
   }
-  free(cb);
+  callback_free(cb);
   wa_task_release(t);
 }
 
@@ -342,7 +383,7 @@ int wa_task_join(wa_task *t) {
     return wa__task_suspend(self);
   }
   if (t->state == TASK_PENDING) {
-    wa__task_wait_on(self, t);
+    if (wa__task_wait_on(self, t) < 0) return WA_ERROR;
     int rc = wa__task_suspend(self);
     if (rc < 0 || t->state == TASK_PENDING) return rc;
   }
@@ -366,29 +407,28 @@ int wa_task_exception(const wa_task *t, const wa_error **out) {
   return WA_OK;
 }
 
-/* Sets t's result to a copy of v. */
-void wa__task_set_value(wa_task *t, wa_value v) {
+/* Sets t's result to a copy of v (which may be t's own result); false,
+   the result unchanged, when a string cannot be copied. */
+bool wa__task_set_value(wa_task *t, wa_value v) {
+  char *copy = NULL;
+  if (v.kind == WA_STRING && !(copy = wa__strdup(v.string ? v.string : ""))) return false;
   free((char *)t->result.string);
-  if (v.kind == WA_STRING) v.string = wa__strdup(v.string ? v.string : "");
+  if (copy) v.string = copy;
   t->result = v;
-}
-
-int wa_return_number(wa_task *self, double value) {
-  if (!self) return wa_raise("RuntimeError", "no task to return from"), WA_ESTATE;
-  wa__task_set_value(self, (wa_value){.kind = WA_NUMBER, .number = value});
-  return WA_OK;
-}
-
-int wa_return_string(wa_task *self, const char *value) {
-  if (!self) return wa_raise("RuntimeError", "no task to return from"), WA_ESTATE;
-  wa__task_set_value(self, (wa_value){.kind = WA_STRING, .string = value});
-  return WA_OK;
+  return true;
 }
 
 int wa_return_value(wa_task *self, const wa_value *value) {
   if (!self || !value) return wa_raise("RuntimeError", "no task or value to return"), WA_ESTATE;
-  wa__task_set_value(self, *value);
-  return WA_OK;
+  return wa__task_set_value(self, *value) ? WA_OK : wa__nomem("the task's result");
+}
+
+int wa_return_number(wa_task *self, double value) {
+  return wa_return_value(self, &(wa_value){.kind = WA_NUMBER, .number = value});
+}
+
+int wa_return_string(wa_task *self, const char *value) {
+  return wa_return_value(self, &(wa_value){.kind = WA_STRING, .string = value});
 }
 
 /* The running task's fiber died under it (its C stack overflowed and the

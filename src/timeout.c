@@ -26,6 +26,7 @@ struct wa_timeout {
 
 wa_timeout *wa_timeout_new(double delay_ms) {
   wa_timeout *to = wa__alloc(sizeof *to);
+  if (!to) return wa__nomem("a timeout"), NULL;
   to->when = isnan(delay_ms) ? NAN : wa_time() + delay_ms;
   return to;
 }
@@ -52,7 +53,7 @@ int wa_timeout_reschedule(wa_timeout *to, double when) {
   disarm(to);
   if (when == INFINITY) return WA_OK;
   to->handler = when <= wa_time() ? wa__call_soon(on_timeout, to) : wa__call_at(when, on_timeout, to);
-  return WA_OK;
+  return to->handler ? WA_OK : wa__nomem("a timeout's timer");
 }
 
 int wa_timeout_enter(wa_timeout *to) {
@@ -64,10 +65,17 @@ int wa_timeout_enter(wa_timeout *to) {
   to->task = wa__current;
   wa_task_retain(to->task);
   to->cancelling = wa_task_cancelling(to->task);
-  return wa_timeout_reschedule(to, to->when);
+  int rc = wa_timeout_reschedule(to, to->when);
+  if (rc < 0) { /* no deadline could be armed: not entered */
+    to->state = TO_CREATED;
+    wa_task_release(to->task);
+    to->task = NULL;
+  }
+  return rc;
 }
 
 int wa_timeout_exit(wa_timeout *to, int body_rc) {
+  if (to && to->state == TO_CREATED && body_rc < 0) return body_rc; /* enter's error goes on */
   if (!to || (to->state != TO_ENTERED && to->state != TO_EXPIRING))
     return wa_raise("RuntimeError", "Timeout cannot exit: it is %s",
                     to ? state_names[to->state] : "NULL"), WA_ESTATE;
@@ -107,8 +115,13 @@ static void release_waiter(wa_task *t, void *arg) {
 /* _cancel_and_wait: cancel t and wait until it has really ended. */
 static int cancel_and_wait(wa_task *t) {
   wa_task *waiter = wa__future_new("wait_for", NULL, NULL);
-  wa_task_retain(waiter);
-  wa_task_add_done_callback(t, release_waiter, waiter);
+  if (!waiter) return wa__nomem("wait_for");
+  if (wa_task_add_done_callback(t, release_waiter, waiter) < 0) {
+    wa__future_cancel(waiter, NULL);
+    wa_task_release(waiter);
+    return WA_ERROR;
+  }
+  wa_task_retain(waiter); /* for release_waiter */
   wa_task_cancel(t, NULL);
   int rc = wa_task_join(waiter);
   if (wa_task_remove_done_callback(t, release_waiter, waiter)) wa_task_release(waiter);
@@ -131,6 +144,7 @@ int wa_wait_for(wa_task *t, double ms) {
     return wa__error_set(wa__error_new("TimeoutError", ""));
   }
   wa_timeout *to = wa_timeout_new(ms);
+  if (!to) return WA_ERROR;
   int rc = wa_timeout_enter(to);
   if (rc == WA_OK) rc = wa_task_join(t);
   rc = wa_timeout_exit(to, rc);

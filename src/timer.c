@@ -11,7 +11,25 @@
 
 static wa_timer **heap;
 static int count, cap;
+static int reserved; /* timers that may be in the heap at once */
 static uint64_t next_seq;
+
+/* As the ready queue (loop.c): room is reserved when a timer's owner is
+   made, so starting a timer (a sleep) never needs memory. */
+int wa__timer_reserve(int n) {
+  if (reserved + n > cap) {
+    int want = cap ? cap : 64;
+    while (want < reserved + n) want *= 2;
+    wa_timer **grown = wa__realloc(heap, want * sizeof *heap);
+    if (!grown) return WA_ERROR;
+    heap = grown;
+    cap = want;
+  }
+  reserved += n;
+  return WA_OK;
+}
+
+void wa__timer_unreserve(int n) { reserved -= n; }
 
 static bool before(const wa_timer *a, const wa_timer *b) {
   return a->when < b->when || (a->when == b->when && a->seq < b->seq);
@@ -48,9 +66,9 @@ static void sift_down(int i) {
 
 void wa__timer_start(wa_timer *t, double when) {
   if (!(when < INFINITY)) when = INFINITY; /* NaN too: never, not a broken heap */
-  if (count == cap) {
-    cap = cap ? cap * 2 : 64;
-    heap = wa__realloc(heap, cap * sizeof *heap);
+  if (count == cap) { /* cannot happen while every owner reserved its room */
+    wa_host_report("timer heap full and no memory to grow it: a timer was lost", -1);
+    return;
   }
   t->when = when;
   t->seq = next_seq++;

@@ -95,6 +95,10 @@ void wa_error_release(wa_error *e);
    wa_task_release; the runtime holds its own until the task is done, so a
    task nobody keeps still runs to the end. */
 wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name);
+/* Out of memory, everywhere in this header: the call fails with a
+   MemoryError in the indicator (NULL, or a negative code), the caller's
+   task goes on, and whatever cancels, wakes or ends a task needs no memory,
+   so the tasks holding memory can always be cancelled. */
 void wa_task_retain(wa_task *t);
 void wa_task_release(wa_task *t);
 
@@ -135,7 +139,8 @@ int wa_task_result(const wa_task *t, wa_value *out);
    or cancelled: as wa_task_result. */
 int wa_task_exception(const wa_task *t, const wa_error **out);
 
-/* Set the running task's result; all return WA_OK. */
+/* Set the running task's result: WA_OK, or a MemoryError when a string
+   cannot be copied. */
 int wa_return_number(wa_task *self, double value);
 int wa_return_string(wa_task *self, const char *value);
 int wa_return_value(wa_task *self, const wa_value *value); /* copies it */

@@ -211,7 +211,10 @@ class Runtime {
       // callback); returns the id that removes it.
       onDone: (ptr, fn) => {
         const id = this.#registerHostCallback(fn);
-        m._wa_js_add_callback(ptr, id);
+        if (m._wa_js_add_callback(ptr, id) < 0) {
+          this.#hostCallbacks.delete(id);
+          throw new MemoryError('no memory for a done callback');
+        }
         this.#wake();
         return id;
       },
@@ -225,7 +228,11 @@ class Runtime {
       awaitTask: (record, task) => this.#awaitTask(record, task),
       yieldOnce: (record) => this.#yieldOnce(record),
       awaitable: (x, what) => this.#awaitable(x, what),
-      sleepFuture: (ms) => new Task(this.#port, m._wa_js_sleep_future(ms)),
+      sleepFuture: (ms) => {
+        const ptr = m._wa_js_sleep_future(ms);
+        if (!ptr) throw new MemoryError('sleep: no memory for a timer');
+        return new Task(this.#port, ptr);
+      },
       spawnInto: (g, ctx, coroutine, args, options) => this.#spawnInto(g, ctx, coroutine, args, options),
     };
   }
@@ -370,7 +377,11 @@ class Runtime {
     // A deadline past the largest double never comes: hold nothing for it.
     if (!(this.time() + ms < Infinity)) return new Promise(() => {});
     return new Promise((resolve) => {
-      this.#m._wa_js_call_later(ms, this.#registerHostCallback(() => resolve(value)));
+      const id = this.#registerHostCallback(() => resolve(value));
+      if (this.#m._wa_js_call_later(ms, id) < 0) {
+        this.#hostCallbacks.delete(id);
+        throw new MemoryError('sleep: no memory for a timer');
+      }
       this.#wake();
     });
   }
@@ -466,6 +477,7 @@ class Runtime {
   #awaitTask(record, task) {
     const m = this.#m;
     const r = m._wa_js_task_await(record.ptr, pointerOf(task, this.#port));
+    if (r === -2) return Promise.reject(new MemoryError('no memory to await a task'));
     if (r < 0) return Promise.reject(this.#busy(record));
     if (r === 0) { // already done: no suspension, as in asyncio
       try {
@@ -545,6 +557,7 @@ class Runtime {
     const m = this.#m;
     const self = pointerOf(ctx.task, this.#port);
     const g = m._wa_group_new();
+    if (!g) throw new MemoryError('taskGroup: no memory for a task group');
     const controller = new AbortController();
     const tg = new TaskGroup(this.#core, g, ctx, controller);
     const abort = () => controller.signal.aborted || controller.abort(new CancelledError());
@@ -620,6 +633,7 @@ class Runtime {
     const m = this.#m;
     const self = pointerOf(ctx.task, this.#port);
     const to = m._wa_timeout_new(ms);
+    if (!to) throw new MemoryError('timeout: no memory for a timeout');
     const scope = {
       expired: () => !!m._wa_timeout_expired(to),
       when: () => m._wa_timeout_when(to),
@@ -685,7 +699,9 @@ class Runtime {
     try {
       const { type, message, children } = errorParts(error, seen);
       if (!children) {
-        return this.#withCStrings([type, message], (t, msg) => m._wa_js_err_new(t, msg, id));
+        const e = this.#withCStrings([type, message], (t, msg) => m._wa_js_err_new(t, msg, id));
+        if (m._wa_js_err_host(e) !== id) this.#errors.delete(id); // the preallocated MemoryError
+        return e;
       }
       seen.add(error);
       const parts = children.map((e) => this.#errorToC(e, seen));
@@ -698,6 +714,7 @@ class Runtime {
       let group = 0; // it takes the children's references
       try {
         group = this.#withCStrings([message], (msg) => m._wa_js_err_group(msg, array, parts.length, id));
+        if (m._wa_js_err_host(group) !== id) this.#errors.delete(id);
         return group;
       } finally {
         if (!group) parts.forEach((c) => m._wa_js_err_unref(c));
