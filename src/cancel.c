@@ -31,9 +31,16 @@ bool wa_task_cancel(wa_task *t, const char *msg) {
   if (t->state != TASK_PENDING) return false;
   if (t->kind == KIND_FUTURE) /* a future's cancel is its own (gather: its children) */
     return t->ops && t->ops->cancel ? t->ops->cancel(t, msg) : wa__future_cancel(t, msg);
+  /* Tasks awaiting each other in a cycle would pass the request round for
+     ever (CPython: RecursionError). Once round is enough: the cycle is a
+     deadlock either way, and the runtime stays sound. */
+  if (t->cancel_passing) return true;
   t->num_cancels++;
   if (t->kind == KIND_HOST) wa__host_task_cancelled(t);
-  if (cancel_waiter(t, msg)) return true;
+  t->cancel_passing = true;
+  bool passed = cancel_waiter(t, msg);
+  t->cancel_passing = false;
+  if (passed) return true;
   t->must_cancel = true;
   free(t->cancel_msg);
   t->cancel_msg = msg ? wa__strdup(msg) : NULL;

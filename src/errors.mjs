@@ -63,19 +63,26 @@ export class ExceptionGroup extends AggregateError {
    * the groups too, so 'ExceptionGroup' matches a whole group.
    */
   split(condition) {
-    const test = toPredicate(condition, 'split');
+    return this.#split(toPredicate(condition, 'split'), new Set());
+  }
+
+  // `errors` is a mutable array, so a group may hold itself: one met again
+  // on the way down counts as a leaf.
+  #split(test, seen) {
     if (test(this)) return [this, null];
+    seen.add(this);
     const match = [];
     const rest = [];
     for (const error of this.errors) {
-      if (error instanceof ExceptionGroup) {
-        const [m, r] = error.split(test);
+      if (Object(error) === error && #split in error && !seen.has(error)) {
+        const [m, r] = error.#split(test, seen);
         if (m) match.push(m);
         if (r) rest.push(r);
       } else {
         (test(error) ? match : rest).push(error);
       }
     }
+    seen.delete(this);
     return [match.length ? this.derive(match) : null, rest.length ? this.derive(rest) : null];
   }
 

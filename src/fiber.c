@@ -10,13 +10,21 @@
  * - C stack: the module is built with STACK_OVERFLOW_CHECK=2, whose check
  *   calls the host before the stack pointer moves past the limit; the
  *   host throws out of the task and calls wa_loop_recover (loop.c).
- * - Asyncify buffer: it only fills when a task suspends. The host looks at
- *   the buffer as the unwind ends (before Asyncify would trap), clamps it,
- *   and writes the excess into overflow_bytes, read here.
+ * - Asyncify buffer: it only fills when a task suspends, and an unwind
+ *   writes as it goes, checking the end only when it is over: a deep
+ *   suspension would have written past a small buffer before anyone could
+ *   tell. So every task unwinds into one big shared scratch buffer, and
+ *   the bytes it really used (about a hundred, usually) are then copied
+ *   into its slab, or the task fails when they do not fit. The scratch is
+ *   far bigger than any unwind the engine's own call stack allows (each
+ *   spilled frame is a frame on that stack; a suspension 5,000 to 10,000
+ *   frames deep, about 0.3 MB, is where V8's stack ends). Should it still
+ *   overflow, the host clamps the unwind (post.js) and the module stops.
  */
 #include <emscripten.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -26,6 +34,8 @@ static unsigned stack_size = 16384, asyncify_size = 4096;
 static wa_slab *free_slabs;
 static int slabs_total, slabs_free; /* for wa_js_stats */
 static int overflow_bytes; /* written by the host (post.js) */
+enum { SCRATCH_SIZE = 4 << 20 };
+static char scratch[SCRATCH_SIZE] __attribute__((aligned(16)));
 
 static void slab_free(wa_slab *s);
 
@@ -87,21 +97,32 @@ void wa__fiber_release(wa_slab *s) {
 
 void wa__fiber_enter(wa_slab *s) { emscripten_fiber_swap(&main_fiber, &s->fiber); }
 
-void wa__fiber_leave(wa_slab *s) { emscripten_fiber_swap(&s->fiber, &main_fiber); }
+/* The task unwinds into the scratch (see the top of this file). */
+void wa__fiber_leave(wa_slab *s) {
+  s->fiber.asyncify_data.stack_ptr = scratch;
+  s->fiber.asyncify_data.stack_limit = scratch + SCRATCH_SIZE;
+  emscripten_fiber_swap(&s->fiber, &main_fiber);
+}
 
-bool wa__fiber_overflowed(wa_slab *s, char *why, int len) {
-  (void)s;
-  if (!overflow_bytes) return false;
-  snprintf(why, len,
-           "Asyncify buffer overflowed by %d bytes at a suspension "
-           "(buffer: %u bytes; raise asyncifySize)",
-           overflow_bytes, asyncify_size);
-  if ((unsigned)overflow_bytes > stack_size) {
-    /* Past the slab: memory of something else was overwritten. */
+bool wa__fiber_save(wa_slab *s, char *why, int len) {
+  if (overflow_bytes) { /* memory past the scratch was overwritten */
+    snprintf(why, len, "a suspension %d bytes deeper than the %d-byte unwind buffer "
+             "overwrote wasm memory; the module stops", overflow_bytes, SCRATCH_SIZE);
     wa_host_report(why, -1);
     abort();
   }
-  overflow_bytes = 0;
+  asyncify_data_t *data = &s->fiber.asyncify_data;
+  size_t used = (char *)data->stack_ptr - scratch;
+  if (used > asyncify_size) {
+    snprintf(why, len,
+             "Asyncify buffer overflowed by %zu bytes at a suspension "
+             "(buffer: %u bytes; raise asyncifySize)",
+             used - asyncify_size, asyncify_size);
+    return false;
+  }
+  memcpy(s->mem, scratch, used);
+  data->stack_ptr = s->mem + used; /* a rewind pops from here down */
+  data->stack_limit = s->mem + asyncify_size;
   return true;
 }
 

@@ -167,6 +167,7 @@ struct wa_task {
   wa_error *err;       /* the error indicator while it runs */
 
   int num_cancels;     /* cancelling() */
+  bool cancel_passing; /* cancel.c: passing a cancel to what it awaits */
   bool must_cancel;    /* a cancel to deliver at the next step */
   char *cancel_msg;
 
@@ -273,8 +274,9 @@ void wa__fiber_release(wa_slab *s);
 /* Main context -> task, and back. */
 void wa__fiber_enter(wa_slab *s);
 void wa__fiber_leave(wa_slab *s);
-/* Checks a slab that just swapped back; on overflow fills *why. */
-bool wa__fiber_overflowed(wa_slab *s, char *why, int len);
+/* Keeps what a task that just swapped back unwound (into the shared
+   scratch) in its own slab; false, with *why filled, when it does not fit. */
+bool wa__fiber_save(wa_slab *s, char *why, int len);
 unsigned wa__fiber_stack_size(void);
 /* Slabs allocated so far, or only those idle in the pool. */
 int wa__fiber_slabs(bool idle_only);

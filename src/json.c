@@ -6,6 +6,11 @@
  * locals (on wasm those would live on the C stack; the rest do not). Every
  * value records its span in the document's copy of the text, which the root
  * owns.
+ *
+ * Any allocation may fail (alloc.c). The parse then fails like any other,
+ * freeing what it built, with the message "out of memory" (NOMEM) instead of
+ * a "JSON error at offset N: ...", so the caller can tell the input was not
+ * to blame.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -16,10 +21,14 @@
 
 /* From alloc.c; declared here rather than via internal.h so this file
    builds natively, with the test supplying them. */
-extern void *wa__alloc(size_t size); /* zeroed, never NULL */
-extern char *wa__strdup(const char *s);
+extern void *wa__alloc(size_t size); /* zeroed; NULL when out of memory */
+extern char *wa__strdup(const char *s); /* NULL when out of memory */
 
 #define MAX_DEPTH 64
+
+/* The error an allocation failure records; wa__json_parse reports it as
+   this text alone, without an offset. */
+static const char NOMEM[] = "out of memory";
 
 typedef struct {
   char *s;    /* the document's copy of the text */
@@ -134,6 +143,7 @@ static char *parse_string(parser *p) {
   }
   int end = i;
   char *out = wa__alloc((size_t)(end - p->pos)), *o = out;
+  if (!out) return fail(p, p->pos, NOMEM);
   for (i = p->pos + 1; i < end;) {
     if (s[i] != '\\')
       *o++ = s[i++];
@@ -173,13 +183,36 @@ static wa_json *parse_number(parser *p, wa_json *v) {
 }
 
 /* Items are added one at a time. The capacity is implicit (4, then
-   doubling), so an array is full when count is 0 or a power of two >= 4. */
+   doubling), so an array is full when count is 0 or a power of two >= 4.
+   Returns the array to store into: old when it has room, else a bigger
+   copy (old freed), or NULL with old left as it was, still the node's to
+   free. */
 static void *grow(void *old, int count, size_t size) {
   if (count != 0 && (count < 4 || (count & (count - 1)) != 0)) return old;
   void *p = wa__alloc((size_t)(count ? 2 * count : 4) * size);
+  if (!p) return NULL;
   if (old) memcpy(p, old, (size_t)count * size);
   free(old);
   return p;
+}
+
+/* Appends item (and, in an object, its key) to v, which then owns them.
+   Out of memory: frees both and returns false; v keeps its count, so
+   free_node frees exactly what it held before. */
+static bool add_item(wa_json *v, wa_json *item, char *key) {
+  bool obj = v->kind == WA_JSON_OBJECT;
+  wa_json **items = grow(v->items, v->count, sizeof *v->items);
+  if (items) v->items = items;
+  char **keys = items && obj ? grow(v->keys, v->count, sizeof *v->keys) : NULL;
+  if (keys) v->keys = keys;
+  if (!items || (obj && !keys)) {
+    free_node(item);
+    free(key);
+    return false;
+  }
+  if (obj) v->keys[v->count] = key;
+  v->items[v->count++] = item;
+  return true;
 }
 
 static wa_json *parse_value(parser *p);
@@ -206,12 +239,7 @@ static wa_json *parse_items(parser *p, wa_json *v) {
       free(key);
       return NULL;
     }
-    v->items = grow(v->items, v->count, sizeof *v->items);
-    if (obj) {
-      v->keys = grow(v->keys, v->count, sizeof *v->keys);
-      v->keys[v->count] = key;
-    }
-    v->items[v->count++] = item;
+    if (!add_item(v, item, key)) return fail(p, p->pos, NOMEM);
     if (peek(p) == close) return p->pos++, v;
     if (p->s[p->pos] != ',') return fail(p, p->pos, obj ? "expected ',' or '}'" : "expected ',' or ']'");
     p->pos++;
@@ -231,6 +259,7 @@ static wa_json *parse_value(parser *p) {
   char c = peek(p);
   if (c == '\0') return fail(p, p->pos, "unexpected end of input");
   wa_json *v = wa__alloc(sizeof *v), *ok;
+  if (!v) return fail(p, p->pos, NOMEM);
   v->text = p->s;
   v->start = p->pos;
   if (c == '[' || c == '{') {
@@ -274,7 +303,7 @@ wa_json *wa__json_parse(const char *text, char *err, int errlen) {
     fail(&p, 0, "text too long");
   } else {
     p.s = wa__strdup(text);
-    root = parse_value(&p);
+    root = p.s ? parse_value(&p) : fail(&p, 0, NOMEM);
     if (root && peek(&p) != '\0') {
       free_node(root);
       root = fail(&p, p.pos, "unexpected text after the value");
@@ -284,6 +313,8 @@ wa_json *wa__json_parse(const char *text, char *err, int errlen) {
   if (err && errlen > 0) {
     if (root)
       err[0] = '\0';
+    else if (p.err_what == NOMEM)
+      snprintf(err, (size_t)errlen, "%s", NOMEM);
     else
       snprintf(err, (size_t)errlen, "JSON error at offset %d: %s", p.err_at, p.err_what);
   }
@@ -297,10 +328,11 @@ void wa__json_free(wa_json *root) {
   free(text);
 }
 
+/* NULL when out of memory. */
 char *wa__json_source(const wa_json *v) {
   size_t n = (size_t)(v->end - v->start);
   char *s = wa__alloc(n + 1);
-  memcpy(s, v->text + v->start, n);
+  if (s) memcpy(s, v->text + v->start, n);
   return s;
 }
 

@@ -37,14 +37,15 @@ struct wa_json {
    NULL, writes "JSON error at offset N: what" into err[errlen]. Nesting is
    limited to 64 levels so hostile input cannot exhaust a fiber's small C
    stack. Lone surrogates in \u escapes decode to U+FFFD; raw bytes >= 0x80
-   are copied through unchecked. */
+   are copied through unchecked. When memory runs out it returns NULL with
+   err = "out of memory" (no offset), having freed what it built. */
 wa_json *wa__json_parse(const char *text, char *err, int errlen);
 
 /* Frees the whole tree, text included; only call it on a root. */
 void wa__json_free(wa_json *root);
 
 /* A new string: v's exact source text, e.g. to hand a sub-tree to another
-   task as text. */
+   task as text; NULL when out of memory. */
 char *wa__json_source(const wa_json *v);
 
 /* obj's first value under key, or NULL (also when obj is not an object). */

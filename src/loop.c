@@ -70,6 +70,9 @@ void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
     wa_host_report("ready queue full and no memory to grow it: a handle was lost", -1);
     return;
   }
+  /* A queued step keeps its task alive: the task may end meanwhile (from
+     outside) and be released by everyone else. */
+  if (kind == H_STEP) wa_task_retain(task);
   ready.buf[(ready.head + ready.count++) & (ready.cap - 1)] =
       (wa_handle){kind, task, aux};
 }
@@ -144,6 +147,7 @@ static void run_handle(wa_handle h) {
   switch (h.kind) {
   case H_STEP:
     wa__task_step(h.task, h.aux);
+    wa_task_release(h.task);
     break;
   case H_TIMER: {
     wa_timer *t = h.aux;

@@ -24,21 +24,38 @@ static wa_entry *find(const char *name) {
   return NULL;
 }
 
+/* Room for one more entry; false when out of memory (entries unchanged). */
+static bool reserve(void) {
+  if (count < cap) return true;
+  int more = cap ? cap * 2 : 16;
+  wa_entry *grown = wa__realloc(entries, more * sizeof *entries);
+  if (!grown) return false;
+  entries = grown;
+  cap = more;
+  return true;
+}
+
+/* Everything that can fail is allocated before the registry is touched, so
+   out of memory (MemoryError, WA_ERROR) leaves it as it was: an earlier
+   registration of name stays in force. */
 int wa_register(const char *name, wa_coro_fn fn, const char *params) {
   if (!name || !*name || !fn) return WA_EINVAL;
   wa_entry *e = find(name);
+  char *copy = e ? NULL : wa__strdup(name);
+  char *decl = wa__strdup(params ? params : "");
+  if (!decl || (!e && (!copy || !reserve()))) {
+    free(copy);
+    free(decl);
+    return wa__nomem("registering a coroutine");
+  }
   if (e) { /* a later registration replaces an earlier one */
     free(e->params);
   } else {
-    if (count == cap) {
-      cap = cap ? cap * 2 : 16;
-      entries = wa__realloc(entries, cap * sizeof *entries);
-    }
     e = &entries[count++];
-    e->name = wa__strdup(name);
+    e->name = copy;
   }
   e->fn = fn;
-  e->params = wa__strdup(params ? params : "");
+  e->params = decl;
   return WA_OK;
 }
 

@@ -23,6 +23,10 @@
  * keeps few locals and no arrays: text is formatted into heap buffers, and
  * each step is its own small function. 30 levels, about the most the JSON
  * parser's nesting limit lets through, fit the default fiber.
+ *
+ * Any allocation may fail (alloc.c), the runtime's included. The step that
+ * needed the memory then fails with MemoryError, which unwinds like any
+ * other error (a `try` step can catch it), freeing what each frame holds.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -39,23 +43,39 @@ enum { ST_NORMAL = 0, ST_RETURN = 1 };
    run (they may await and raise errors of their own), then puts it back:
    wa_error_fetch / wa_error_restore. */
 
+/* A call that can fail only for want of memory failed: passes on the error
+   it set, or raises MemoryError for `what` if it set none. */
+static int pass_on_nomem(const char *what) {
+  return wa_error_current() ? wa_reraise() : wa__nomem(what);
+}
+
 /* ---- text built on the heap ---------------------------------------------- */
 
+/* Out of memory, a buffer stops growing and remembers it, so a line is
+   built without checks and the outcome checked once (sb_print). */
 typedef struct {
   char *s;
   int len, cap;
+  bool nomem;
 } sbuf;
 
 static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_add(sbuf *b, const char *fmt, ...) {
+  if (b->nomem) return;
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
   if (n < 0) return;
   if (b->len + n + 1 > b->cap) {
-    b->cap = (b->len + n + 1) * 2;
-    b->s = wa__realloc(b->s, (size_t)b->cap);
+    int cap = (b->len + n + 1) * 2;
+    char *s = wa__realloc(b->s, (size_t)cap);
+    if (!s) {
+      b->nomem = true;
+      return;
+    }
+    b->s = s;
+    b->cap = cap;
   }
   va_start(ap, fmt);
   vsnprintf(b->s + b->len, (size_t)(n + 1), fmt, ap);
@@ -104,6 +124,15 @@ static void sb_error(sbuf *b, const wa_error *e) {
   sb_add(b, "]");
 }
 
+/* Prints the line built in b and frees it; MemoryError when building it
+   ran out. */
+static int sb_print(sbuf *b) {
+  int rc = b->nomem ? wa__nomem("a line of output") : ST_NORMAL;
+  if (rc == ST_NORMAL) wa_print("%s", b->s);
+  free(b->s);
+  return rc;
+}
+
 /* ---- state shared by the tasks of one run ------------------------------- */
 
 typedef struct {
@@ -123,7 +152,7 @@ typedef struct {
 
 static shared *shared_new(void) {
   shared *s = wa__alloc(sizeof *s);
-  s->refs = 1;
+  if (s) s->refs = 1;
   return s;
 }
 
@@ -145,20 +174,28 @@ static entry *shared_find(shared *s, const char *id) {
   return NULL;
 }
 
-/* Maps id to t (a new reference), replacing what it mapped to. */
-static void shared_put(shared *s, const char *id, wa_task *t) {
-  wa_task_retain(t);
+/* Maps id to t (a new reference), replacing what it mapped to. Out of
+   memory: MemoryError, and the table is as it was (perhaps with more room). */
+static int shared_put(shared *s, const char *id, wa_task *t) {
   entry *e = shared_find(s, id);
   if (e) {
+    wa_task_retain(t);
     wa_task_release(e->task);
     e->task = t;
-    return;
+    return WA_OK;
   }
   if (s->count == s->cap) {
-    s->cap = s->cap ? 2 * s->cap : 8;
-    s->entries = wa__realloc(s->entries, (size_t)s->cap * sizeof *s->entries);
+    int cap = s->cap ? 2 * s->cap : 8;
+    entry *grown = wa__realloc(s->entries, (size_t)cap * sizeof *grown);
+    if (!grown) return wa__nomem("the table of tasks");
+    s->entries = grown;
+    s->cap = cap;
   }
-  s->entries[s->count++] = (entry){wa__strdup(id), t};
+  char *key = wa__strdup(id);
+  if (!key) return wa__nomem("a task id");
+  wa_task_retain(t);
+  s->entries[s->count++] = (entry){key, t};
+  return WA_OK;
 }
 
 /* ---- per task ------------------------------------------------------------ */
@@ -181,15 +218,19 @@ static int run_steps(const ctx *c, const wa_json *steps);
 
 /* ---- errors the interpreter raises --------------------------------------- */
 
-/* A value's JSON text, cut short for messages (a new string). */
+/* A value's JSON text, cut short for messages (a new string), or NULL when
+   out of memory. */
 static char *excerpt(const wa_json *v) {
   char *text = wa__json_source(v);
-  if (strlen(text) > 80) strcpy(text + 77, "...");
+  if (text && strlen(text) > 80) strcpy(text + 77, "...");
   return text;
 }
 
+/* The errors below quote the offending JSON; without the memory for the
+   quote the step fails with MemoryError instead. */
 static int bad_step(int index, const wa_json *step) {
   char *text = excerpt(step);
+  if (!text) return wa__nomem("an error message");
   int rc = wa_raise("ScenarioError", "step %d: bad step %s", index, text);
   free(text);
   return rc;
@@ -197,6 +238,7 @@ static int bad_step(int index, const wa_json *step) {
 
 static int bad_list(const wa_json *steps) {
   char *text = excerpt(steps);
+  if (!text) return wa__nomem("an error message");
   int rc = wa_raise("ScenarioError", "bad step list %s (want a list of steps)", text);
   free(text);
   return rc;
@@ -212,6 +254,7 @@ static int unknown_task(const wa_json *id) {
   if (id->kind == WA_JSON_BOOL)
     return wa_raise("ScenarioError", "unknown task %s", id->boolean ? "True" : "False");
   char *text = excerpt(id);
+  if (!text) return wa__nomem("an error message");
   int rc = wa_raise("ScenarioError", "unknown task %s", text);
   free(text);
   return rc;
@@ -242,22 +285,42 @@ static wa_task *lookup(const ctx *c, const wa_json *id) {
   return e ? e->task : NULL;
 }
 
+/* A spawned task's arguments (see scenario()), or NULL with the indicator
+   set. */
+static wa_args *spawn_args(shared *sh, const wa_json *steps, wa_group *group) {
+  wa_args *a = wa_args_new();
+  if (!a) return pass_on_nomem("a task's arguments"), NULL;
+  char *text = wa__json_source(steps);
+  int rc = text ? wa_args_set_string(a, "steps", text) : wa__nomem("a task's steps");
+  free(text);
+  if (rc == WA_OK) rc = wa_args_set_pointer(a, "shared", sh);
+  if (rc == WA_OK && group) rc = wa_args_set_pointer(a, "group", group);
+  if (rc == WA_OK) return a;
+  pass_on_nomem("a task's arguments");
+  wa_args_free(a);
+  return NULL;
+}
+
 /* Starts a task named id running steps, into group when not NULL, and maps
    id to it. Returns a new reference, or NULL with the indicator set (the
-   group refused it). */
+   group refused it, or memory ran out). */
 static wa_task *spawn(const ctx *c, const char *id, const wa_json *steps, wa_group *group) {
   shared *sh = c->ts->sh;
-  wa_args *a = wa_args_new();
-  char *text = wa__json_source(steps);
-  wa_args_set_string(a, "steps", text);
-  free(text);
-  wa_args_set_pointer(a, "shared", sh);
-  if (group) wa_args_set_pointer(a, "group", group);
+  wa_args *a = spawn_args(sh, steps, group);
+  if (!a) return NULL;
   wa_task *t = group ? wa_group_spawn(group, scenario, a, id) : wa_task_spawn(scenario, a, id);
-  if (!t) return NULL;
-  sh->refs++;
-  wa_task_add_done_callback(t, release_shared_cb, sh);
-  shared_put(sh, id, t);
+  if (!t) return NULL; /* it freed a */
+  int rc = wa_task_add_done_callback(t, release_shared_cb, sh);
+  if (rc == WA_OK) sh->refs++; /* the callback's, which it releases */
+  rc = rc < 0 ? pass_on_nomem("a done callback") : shared_put(sh, id, t);
+  if (rc < 0) {
+    /* It has not started (spawning only queues it), so cancelled now it
+       ends at its first step without running its body: it never uses sh,
+       on which it may hold no reference, nor needs its table entry. */
+    wa_task_cancel(t, NULL);
+    wa_task_release(t);
+    return NULL;
+  }
   return t;
 }
 
@@ -267,10 +330,9 @@ static int print_result(const char *id, const wa_task *t) {
   int rc = wa_task_result(t, &v);
   if (rc < 0) return rc;
   sbuf b = {0};
+  sb_add(&b, "%s -> ", id);
   sb_value(&b, &v);
-  wa_print("%s -> %s", id, b.s);
-  free(b.s);
-  return ST_NORMAL;
+  return sb_print(&b);
 }
 
 /* ---- steps: each gets the step (an array whose length the table checked)
@@ -338,6 +400,7 @@ static int step_shield(const ctx *c, const wa_json *step, int index) {
   wa_task *t = lookup(c, step->items[1]);
   if (!t) return WA_ERROR;
   wa_task *outer = wa_shield(t);
+  if (!outer) return pass_on_nomem("a shield");
   int rc = wa_task_join(outer);
   if (rc == WA_OK) rc = print_result(step->items[1]->string, outer);
   wa_task_release(outer);
@@ -348,6 +411,7 @@ static int step_group(const ctx *c, const wa_json *step, int index) {
   if (!is_steps(step->items[1])) return bad_step(index, step);
   ctx inner = *c;
   inner.group = wa_group_new();
+  if (!inner.group) return pass_on_nomem("a task group");
   int st = wa_group_enter(inner.group);
   if (st == WA_OK) st = run_steps(&inner, step->items[1]);
   /* A `return` leaves the body normally; the group's exit may still fail. */
@@ -370,7 +434,7 @@ static bool is_gather_list(const wa_json *v) {
 
 /* "gather -> [v1, v2, ...]" once the gather succeeded: every child
    returned, or (return_exceptions) ended one way or another. */
-static void print_gather(wa_task *const *tasks, int n) {
+static int print_gather(wa_task *const *tasks, int n) {
   sbuf b = {0};
   sb_add(&b, "gather -> [");
   for (int i = 0; i < n; i++) {
@@ -389,8 +453,20 @@ static void print_gather(wa_task *const *tasks, int n) {
     }
   }
   sb_add(&b, "]");
-  wa_print("%s", b.s);
-  free(b.s);
+  return sb_print(&b);
+}
+
+/* Spawns the children of a gather into tasks[]; returns how many it
+   spawned: all of them, or fewer with the indicator set. Those already
+   spawned then run on unawaited, as in Python when making a later one
+   raised. */
+static int spawn_kids(const ctx *c, const wa_json *kids, wa_task **tasks) {
+  int i = 0;
+  for (; i < kids->count; i++) { /* plain tasks, even in a group body */
+    const wa_json *kid = kids->items[i];
+    if (!(tasks[i] = spawn(c, kid->items[0]->string, kid->items[1], NULL))) break;
+  }
+  return i;
 }
 
 static int step_gather(const ctx *c, const wa_json *step, int index) {
@@ -398,13 +474,13 @@ static int step_gather(const ctx *c, const wa_json *step, int index) {
   if (!is_gather_list(kids) || step->items[2]->kind != WA_JSON_BOOL) return bad_step(index, step);
   int n = kids->count;
   wa_task **tasks = wa__alloc((size_t)(n ? n : 1) * sizeof *tasks);
-  for (int i = 0; i < n; i++) /* plain tasks, even in a group body */
-    tasks[i] = spawn(c, kids->items[i]->items[0]->string, kids->items[i]->items[1], NULL);
-  wa_task *all = wa_gather(tasks, n, step->items[2]->boolean);
-  int rc = wa_task_join(all);
-  if (rc == WA_OK) print_gather(tasks, n);
+  if (!tasks) return wa__nomem("the tasks of a gather");
+  int spawned = spawn_kids(c, kids, tasks);
+  wa_task *all = spawned == n ? wa_gather(tasks, n, step->items[2]->boolean) : NULL;
+  int rc = spawned < n ? wa_reraise() : all ? wa_task_join(all) : pass_on_nomem("a gather");
+  if (all && rc == WA_OK) rc = print_gather(tasks, n);
   wa_task_release(all);
-  for (int i = 0; i < n; i++) wa_task_release(tasks[i]);
+  for (int i = 0; i < spawned; i++) wa_task_release(tasks[i]);
   free(tasks);
   return rc;
 }
@@ -413,6 +489,7 @@ static int step_timeout(const ctx *c, const wa_json *step, int index) {
   const wa_json *ms = step->items[1];
   if (!(is_null(ms) || is_ms(ms)) || !is_steps(step->items[2])) return bad_step(index, step);
   wa_timeout *to = wa_timeout_new(is_null(ms) ? INFINITY : ms->number);
+  if (!to) return pass_on_nomem("a timeout");
   int st = wa_timeout_enter(to);
   if (st < 0) {
     wa_timeout_free(to);
@@ -488,9 +565,7 @@ static int step_log_error(const ctx *c, const wa_json *step, int index) {
   if (!c->caught) return wa_raise("ScenarioError", "step %d: log_error outside a handler", index);
   sbuf b = {0};
   sb_error(&b, c->caught);
-  wa_print("%s", b.s);
-  free(b.s);
-  return ST_NORMAL;
+  return sb_print(&b);
 }
 
 static int step_reraise(const ctx *c, const wa_json *step, int index) {
@@ -543,13 +618,25 @@ static int run_steps(const ctx *c, const wa_json *steps) {
 
 /* ---- the coroutine ---------------------------------------------------------- */
 
-/* The task's step list, parsed; NULL with a ScenarioError set. */
+/* The task's step list, parsed; NULL with a ScenarioError set, or a
+   MemoryError when the parser ran out ("out of memory" is json.c's
+   message for that, never a syntax error's). */
 static wa_json *parse_steps(const char *text) {
   char err[100];
   if (!text) return wa_raise("ScenarioError", "no steps given"), NULL;
   wa_json *tree = wa__json_parse(text, err, sizeof err);
-  if (!tree) wa_raise("ScenarioError", "malformed JSON: %s", err);
+  if (!tree && strcmp(err, "out of memory") == 0)
+    wa__nomem("the steps");
+  else if (!tree)
+    wa_raise("ScenarioError", "malformed JSON: %s", err);
   return tree;
+}
+
+/* Sets the value of the `return` step that ran (a number or a string) as
+   the task's result, which copies a string. */
+static int return_value(wa_task *self, const wa_json *v) {
+  int rc = is_number(v) ? wa_return_number(self, v->number) : wa_return_string(self, v->string);
+  return rc < 0 ? pass_on_nomem("the task's result") : ST_NORMAL;
 }
 
 /* Runs args.steps. The root (no "shared" pointer: called from JavaScript)
@@ -560,11 +647,13 @@ static int scenario(wa_task *self, const wa_args *args) {
   bool root = !ts.sh;
   wa_json *tree = parse_steps(wa_arg_string(args, "steps"));
   if (!tree) return WA_ERROR;
-  if (root) ts.sh = shared_new();
+  if (root && !(ts.sh = shared_new())) {
+    wa__json_free(tree);
+    return wa__nomem("the scenario's table of tasks");
+  }
   ctx c = {.ts = &ts, .group = wa_arg_pointer(args, "group")};
   int st = run_steps(&c, tree);
-  if (st == ST_RETURN && is_number(ts.ret)) wa_return_number(self, ts.ret->number);
-  if (st == ST_RETURN && is_string(ts.ret)) wa_return_string(self, ts.ret->string);
+  if (st == ST_RETURN) st = return_value(self, ts.ret); /* before ret is freed */
   wa__json_free(tree);
   if (root) shared_release(ts.sh);
   return st < 0 ? st : WA_OK;

@@ -19,6 +19,7 @@ static unsigned next_id = 1;
 static unsigned next_number = 1; /* for default names; futures take none */
 
 static void fiber_main(void *arg);
+static void detach(wa_task *t);
 
 wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
   if (!fn) {
@@ -53,7 +54,7 @@ static bool reserve_room(void) {
 wa_task *wa__task_alloc(const char *name) {
   wa_task *t = wa__alloc(sizeof *t);
   if (!t) return NULL;
-  bool named = name && *name;
+  bool named = name != NULL; /* "" is a name, as in create_task(name='') */
   t->name = named ? wa__strdup(name) : wa__alloc(24);
   if (!t->name || !reserve_room()) {
     free(t->name);
@@ -189,20 +190,49 @@ static void end_with(wa_task *t, wa_error *e) {
   retire(t);
 }
 
+static int remove_callbacks(wa_task *t, bool (*match)(const wa_callback *, const void *),
+                            const void *key);
+
+static bool match_waiter(const wa_callback *cb, const void *waiter) {
+  return cb->kind == CB_WAKEUP && cb->waiter == waiter;
+}
+
+/* Forgets what a suspended task waits on, so that nothing wakes it after
+   it was ended from outside. A step already queued holds its own
+   reference and finds the task done. */
+static void detach(wa_task *t) {
+  wa__timer_stop(&t->sleep_timer);
+  t->sleep_state = SLEEP_DONE;
+  if (t->wait == WAIT_TASK) remove_callbacks(t->awaiting, match_waiter, t);
+  t->wait = WAIT_NONE;
+  wa_task_release(t->awaiting);
+  t->awaiting = NULL;
+}
+
 /* Runs the task until it suspends or ends. */
 static void run_on_fiber(wa_task *t) {
   char why[200];
   wa__current = t;
   wa__fiber_enter(t->slab);
   wa__current = NULL;
-  if (wa__fiber_overflowed(t->slab, why, sizeof why))
+  if (t->state == TASK_PENDING && !wa__fiber_save(t->slab, why, sizeof why)) {
+    detach(t); /* its state is lost: it can never resume */
     wa__task_finish(t, TASK_FAILED, wa__error_new("StackOverflowError", why));
+  }
   if (t->state != TASK_PENDING) retire(t);
 }
 
 void wa__task_step(wa_task *t, wa_error *exc) {
   if (t->state != TASK_PENDING) {
-    wa__error_unref(exc);
+    /* A JS function may return while one of its awaits is pending, or
+       await after it returned: such an await still settles, when what it
+       awaits does, like any promise. */
+    if (t->kind == KIND_HOST && t->wait != WAIT_NONE) {
+      detach(t);
+      wa__host_task_step(t, exc);
+    } else {
+      wa__error_unref(exc);
+    }
     return;
   }
   if (t->must_cancel) {

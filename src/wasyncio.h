@@ -91,7 +91,7 @@ void wa_error_release(wa_error *e);
 
 /* Creates a task running fn(task, args) and queues its first step; it does
    not run now. Takes ownership of args (may be NULL). name may be NULL
-   ("Task-<id>"). Returns a new reference, to be given back with
+   ("Task-<n>"; "" is a name like any other). Returns a new reference, to be given back with
    wa_task_release; the runtime holds its own until the task is done, so a
    task nobody keeps still runs to the end. */
 wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name);

@@ -36,10 +36,13 @@ export async function createRuntime(options = {}) {
   const { factory, wasm } = opts.module;
   let createModule;
   try {
-    createModule = (await factory()).default;
+    createModule = (await factory())?.default;
   } catch (error) {
     if (opts.module !== defaultModule) throw error;
     throw new Error('wasyncio: cannot load build/wasyncio.mjs; build it with `npm run build`', { cause: error });
+  }
+  if (typeof createModule !== 'function') {
+    throw new TypeError('createRuntime: module.factory() must give a module whose default export is the Emscripten factory');
   }
   const host = {
     stackOverflow: new Error('wasyncio: a task overflowed its C stack'),
@@ -427,15 +430,18 @@ class Runtime {
     }
     const pending = record.pending;
     record.pending = null;
+    if (record.finished) this.#jsTasks.delete(id);
     if (!pending) return;
     if (exc) pending.reject(this.#errorFromC(exc));
     else pending.resolve();
   }
 
   // Runs in a promise reaction: it must not throw (nobody would catch it,
-  // and the task would never end).
+  // and the task would never end). An await still pending (the function
+  // returned without awaiting it) keeps the record until it settles.
   #finishJsTask(record, ok, value) {
-    this.#jsTasks.delete(record.id);
+    record.finished = true;
+    if (!record.pending) this.#jsTasks.delete(record.id);
     if (ok) record.value = value;
     this.#settle(record.ptr, ok ? 0 : this.#errorToC(value), value);
   }
@@ -487,6 +493,7 @@ class Runtime {
       }
     }
     this.#wake();
+    if (record.finished) this.#jsTasks.set(record.id, record); // an await after the end
     return new Promise((resolve, reject) => {
       record.pending = {
         task, // kept alive while awaited
@@ -505,6 +512,7 @@ class Runtime {
   #yieldOnce(record) {
     if (this.#m._wa_js_task_yield(record.ptr) < 0) return Promise.reject(this.#busy(record));
     this.#wake();
+    if (record.finished) this.#jsTasks.set(record.id, record);
     return new Promise((resolve, reject) => {
       record.pending = { resolve, reject };
     });
@@ -522,14 +530,29 @@ class Runtime {
       if (!pointerOf(x, this.#port)) throw new TypeError(`${what}: the Task belongs to another runtime`);
       return x;
     }
-    if (typeof x?.then !== 'function') {
+    let then; // read once, as a promise adopting x would
+    try {
+      then = x?.then;
+    } catch (error) {
+      throw new TypeError(`${what}: reading the value's then threw: ${error?.message}`, { cause: error });
+    }
+    if (typeof then !== 'function') {
       throw new TypeError(`${what}: expected a Task or a promise, not ${describe(x)}`);
     }
     const m = this.#m;
     const ptr = this.#withCStrings(['promise'], (n) => m._wa_js_future_new(n));
     if (!ptr) throw new MemoryError(`${what}: no memory for a future`);
     let value;
-    Promise.resolve(x).then((v) => {
+    const adopted = new Promise((resolve, reject) => {
+      queueMicrotask(() => { // when Promise.resolve(x) would call it
+        try {
+          Reflect.apply(then, x, [resolve, reject]);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    adopted.then((v) => {
       value = v;
       this.#settle(ptr, 0, v);
     }, (e) => this.#settle(ptr, this.#errorToC(e)));

@@ -32,6 +32,33 @@ test('an Asyncify buffer overflow at a suspension fails that task, not the modul
   assert.equal(await rt.run('deep_suspend', { depth: 10 }), undefined, 'the runtime is still usable');
 });
 
+test('a suspension deeper than the whole slab fails its task; nothing past the slab is written', async () => {
+  // 5000 frames unwind about 140 KB, seven times the default slab: it used
+  // to be written past the slab and abort the module.
+  const { rt, lines } = await testRuntime();
+  const bystander = rt.createTask('ticker', { label: 'b', n: 3 });
+  const r = await settle(rt.run('deep_suspend', { depth: 5000 }));
+  assert.equal(r.error.name, 'StackOverflowError');
+  const over = Number(/overflowed by (\d+) bytes/.exec(r.error.message)[1]);
+  assert.ok(over > 16384 + 4096, `the spill (${over} bytes past the buffer) is larger than the slab`);
+  await bystander;
+  assert.deepEqual(lines, ['b0', 'b1', 'b2']);
+  assert.equal(await rt.run('greet', { who: 'after' }), 'hello, after', 'the runtime is still usable');
+});
+
+test('an Asyncify overflow is caught above 2 GiB of wasm memory too', async () => {
+  // Pointers above 2^31 once read negative in the host's checks (>> 2).
+  const { rt } = await testRuntime();
+  // Two holds: sbrk takes at most 2 GiB at once.
+  const holders = [1100, 1100].map((mb) => rt.createTask('hold_memory', { mb, ms: 50 }));
+  await rt.sleep(1);
+  assert.ok(rt.stats().memory > 2 ** 31, `wasm memory is above 2 GiB (${rt.stats().memory})`);
+  const r = await settle(rt.run('deep_suspend', { depth: 200 }));
+  assert.equal(r.error?.name, 'StackOverflowError');
+  assert.equal(await rt.run('deep_suspend', { depth: 10 }), undefined, 'a small suspension up there works');
+  await Promise.all(holders);
+});
+
 test('a bigger asyncifySize lets the same suspension through', async () => {
   const { rt, lines } = await testRuntime({ asyncifySize: 64 * 1024 });
   await rt.run('deep_suspend', { depth: 200 });

@@ -10,19 +10,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __EMSCRIPTEN__
+#include <malloc.h>
+#endif
 
 #include "json.h"
 
-/* What alloc.c gives json.c in the runtime. */
+/* ---- what alloc.c gives json.c in the runtime, with failures on demand -- */
+
+static long allocs;   /* allocations asked for so far */
+static long fail_at;  /* the number of the one that fails, 0: none */
+
+/* Zeroed, or NULL when out of memory, as in alloc.c; the fail_at-th call
+   (counting both functions) is out of memory. */
 void *wa__alloc(size_t size) {
-  void *p = calloc(1, size);
-  if (!p) abort();
-  return p;
+  if (++allocs == fail_at) return NULL;
+  return calloc(1, size);
 }
 
 char *wa__strdup(const char *s) {
   size_t n = strlen(s) + 1;
-  return memcpy(wa__alloc(n), s, n);
+  char *copy = wa__alloc(n);
+  return copy ? memcpy(copy, s, n) : NULL;
+}
+
+/* Bytes allocated and not freed, to see that a failed parse freed all it
+   built: json.c frees with free(), which the test cannot wrap, so it asks
+   the allocator. Only Emscripten's dlmalloc counts exactly (glibc's keeps
+   freed chunks in per-thread caches, and ASan's mallinfo is all zeros);
+   elsewhere this is 0 and the leak check is LeakSanitizer's at exit. */
+static long live_bytes(void) {
+#ifdef __EMSCRIPTEN__
+  return (long)mallinfo().uordblks;
+#else
+  return 0;
+#endif
 }
 
 static int checks, failures;
@@ -213,6 +235,56 @@ static void test_invalid(void) {
   wa__json_free(v);
 }
 
+/* Makes each allocation of a parse of text fail in turn: every one must
+   fail the parse with "out of memory" and leave nothing allocated. Returns
+   how many allocations the parse makes. */
+static long check_out_of_memory(const char *text) {
+  long before = allocs;
+  wa_json *v = parse(text);
+  long n = allocs - before;
+  wa__json_free(v);
+  CHECK(v != NULL && n > 0);
+  for (long k = 1; k <= n; k++) {
+    long live = live_bytes();
+    fail_at = allocs + k;
+    v = wa__json_parse(text, err, sizeof err);
+    fail_at = 0;
+    int ok = v == NULL && strcmp(err, "out of memory") == 0 && live_bytes() == live;
+    if (!ok)
+      printf("allocation %ld of %ld failing in '%.40s': got %s, %ld bytes more in use\n", k, n,
+             text, v ? "a value" : err, live_bytes() - live);
+    CHECK(ok);
+    wa__json_free(v);
+  }
+  /* One more than it needs: the failure is never reached. */
+  fail_at = allocs + n + 1;
+  CHECK((v = parse(text)) != NULL);
+  fail_at = 0;
+  wa__json_free(v);
+  return n;
+}
+
+static void test_out_of_memory(void) {
+  /* Every kind of node, escaped strings and keys, and arrays and objects
+     long enough to grow (at 4 and 8 items). */
+  CHECK(check_out_of_memory("7") == 2); /* the text's copy and the node */
+  check_out_of_memory("\"a\\u00e9\"");
+  check_out_of_memory("{\"b\": [1, [], {}, [true, null]], \"a\\n\": {\"x\": \"y\"}, \"b\": 2}");
+  check_out_of_memory("[0,1,2,3,4,5,6,7,8,[\"s\",{\"k\":-1.5e3}]]");
+  check_out_of_memory("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9}");
+  /* Input with a syntax error further on: memory ran out first, and that
+     is what is reported. */
+  fail_at = allocs + 2;
+  CHECK(!wa__json_parse("[1,]", err, sizeof err) && !strcmp(err, "out of memory"));
+  fail_at = 0;
+  /* wa__json_source gives NULL. */
+  wa_json *v = parse("[1, 2]");
+  fail_at = allocs + 1;
+  CHECK(v && wa__json_source(v->items[1]) == NULL);
+  fail_at = 0;
+  wa__json_free(v);
+}
+
 int main(void) {
   test_scalars();
   test_nested();
@@ -220,6 +292,7 @@ int main(void) {
   test_source();
   test_depth();
   test_invalid();
+  test_out_of_memory();
   printf("%d checks, %d failed\n", checks, failures);
   return failures != 0;
 }

@@ -6,6 +6,7 @@
 #include <emscripten.h>
 #include <emscripten/stack.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h" /* wa__clock_spend: the virtual clock for busy() */
@@ -349,6 +350,17 @@ static int deep_suspend(wa_task *self, const wa_args *args) {
   return deep_suspend_rc;
 }
 WA_EXPORT_COROUTINE(deep_suspend, "depth:number")
+
+/* Takes mb MiB of wasm memory without touching it, holds it for ms, and
+   gives it back: later allocations (a task's slab) then land above it. */
+static int hold_memory(wa_task *self, const wa_args *args) {
+  char *volatile p = malloc((size_t)wa_arg_number(args, "mb") << 20); /* kept */
+  if (!p) return wa_raise("MemoryError", "hold_memory: no %.0f MiB", wa_arg_number(args, "mb"));
+  int rc = wa_sleep(wa_arg_number(args, "ms"));
+  free(p);
+  return rc;
+}
+WA_EXPORT_COROUTINE(hold_memory, "mb:number, ms:number")
 
 /* Declares a parameter type JavaScript has no value for. */
 static int bad_declaration(wa_task *self, const wa_args *args) { return WA_OK; }
