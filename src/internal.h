@@ -179,6 +179,8 @@ struct wa_task {
   wa_error *resume_exc; /* thrown in at the next resume */
 
   wa_slab *slab;       /* NULL until its first step */
+  bool room;           /* holds its room in the ready queue and timer heap */
+  int queued;          /* its handles in the ready queue */
   wa_callback *callbacks, *callbacks_tail;
 };
 
@@ -191,6 +193,13 @@ wa_task *wa__task_alloc(const char *name);
 extern int wa__tasks_alive;
 
 void wa__task_step(wa_task *t, wa_error *exc);
+/* A handle of t entered or left the ready queue; while queued it keeps t
+   alive. */
+void wa__task_queued(wa_task *t);
+void wa__task_unqueued(wa_task *t);
+/* Before queuing a step for a task that has ended (a JS function awaiting
+   after its return): takes back its room; WA_ERROR when out of memory. */
+int wa__task_claim_room(wa_task *t);
 void wa__task_run_callback(wa_task *t, wa_callback *cb);
 /* Suspends the running task until a handle resumes it; returns what was
    thrown in (as a code, with the indicator set) or WA_OK. */

@@ -58,6 +58,7 @@ void wa__host_task_cancelled(wa_task *t) {
 EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
   if (t->wait != WAIT_NONE) return -1;
   if (x == t) { /* as Task.__step: the error is thrown in at the next step */
+    if (wa__task_claim_room(t) < 0) return -2;
     char msg[160];
     snprintf(msg, sizeof msg, "Task cannot await on itself: %s", t->name);
     t->wait = WAIT_YIELD;
@@ -73,9 +74,11 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
 }
 
 /* sleep(0) for a JS task: a bare yield, stepped again next iteration (a
-   cancel meanwhile is thrown in then). -1 when it already waits. */
+   cancel meanwhile is thrown in then). -1 when it already waits, -2 when
+   out of memory (an ended task took back its room). */
 EMSCRIPTEN_KEEPALIVE int wa_js_task_yield(wa_task *t) {
   if (t->wait != WAIT_NONE) return -1;
+  if (wa__task_claim_room(t) < 0) return -2;
   t->wait = WAIT_YIELD;
   wa__ready_push(H_STEP, t, NULL);
   return 1;

@@ -36,6 +36,15 @@ static bool running;
 static double next_delay = -1;
 static unsigned iteration_left; /* handles of the current iteration not yet run */
 
+/* The task a step or a sleep timer belongs to: queued, it stays alive
+   (it may end meanwhile, from outside, and be released by everyone else)
+   and keeps its room. Done callbacks hold their own reference. */
+static wa_task *handle_task(wa_handle_kind kind, wa_task *task, void *aux) {
+  if (kind == H_STEP) return task;
+  if (kind == H_TIMER && ((wa_timer *)aux)->kind == TIMER_SLEEP) return ((wa_timer *)aux)->task;
+  return NULL;
+}
+
 /* Makes the ring hold at least `need` handles. */
 static int ready_grow(unsigned need) {
   if (need <= ready.cap) return WA_OK;
@@ -70,9 +79,8 @@ void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
     wa_host_report("ready queue full and no memory to grow it: a handle was lost", -1);
     return;
   }
-  /* A queued step keeps its task alive: the task may end meanwhile (from
-     outside) and be released by everyone else. */
-  if (kind == H_STEP) wa_task_retain(task);
+  wa_task *owner = handle_task(kind, task, aux);
+  if (owner) wa__task_queued(owner);
   ready.buf[(ready.head + ready.count++) & (ready.cap - 1)] =
       (wa_handle){kind, task, aux};
 }
@@ -144,10 +152,10 @@ double wa_time(void) {
 }
 
 static void run_handle(wa_handle h) {
+  wa_task *owner = handle_task(h.kind, h.task, h.aux);
   switch (h.kind) {
   case H_STEP:
     wa__task_step(h.task, h.aux);
-    wa_task_release(h.task);
     break;
   case H_TIMER: {
     wa_timer *t = h.aux;
@@ -167,6 +175,7 @@ static void run_handle(wa_handle h) {
     wa__task_run_callback(h.task, h.aux);
     break;
   }
+  if (owner) wa__task_unqueued(owner);
 }
 
 /* Starts an iteration: due timers join the ready queue, and the handles

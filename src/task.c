@@ -39,9 +39,11 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
   return t;
 }
 
-/* Room a task reserves: its step and a stale sleep timer may be queued at
-   once (a sleep cancelled after its timer was due), and its sleep timer
-   may be in the heap. */
+/* Room a pending task reserves: its step and a stale sleep timer may be
+   queued at once (a sleep cancelled after its timer was due), and its
+   sleep timer may be in the heap. It gives the room back once it has ended
+   and nothing of it is queued, not when its last handle goes, so ended
+   tasks JavaScript still holds cost no room. */
 enum { TASK_READY_ROOM = 2, TASK_TIMER_ROOM = 1 };
 
 static bool reserve_room(void) {
@@ -49,6 +51,30 @@ static bool reserve_room(void) {
   if (wa__timer_reserve(TASK_TIMER_ROOM) == WA_OK) return true;
   wa__ready_unreserve(TASK_READY_ROOM);
   return false;
+}
+
+static void release_room(wa_task *t) {
+  if (!t->room) return;
+  t->room = false;
+  wa__ready_unreserve(TASK_READY_ROOM);
+  wa__timer_unreserve(TASK_TIMER_ROOM);
+}
+
+int wa__task_claim_room(wa_task *t) {
+  if (t->room) return WA_OK;
+  if (!reserve_room()) return WA_ERROR;
+  t->room = true;
+  return WA_OK;
+}
+
+void wa__task_queued(wa_task *t) {
+  t->queued++;
+  wa_task_retain(t);
+}
+
+void wa__task_unqueued(wa_task *t) {
+  if (--t->queued == 0 && t->state != TASK_PENDING) release_room(t);
+  wa_task_release(t);
 }
 
 wa_task *wa__task_alloc(const char *name) {
@@ -62,6 +88,7 @@ wa_task *wa__task_alloc(const char *name) {
     return NULL;
   }
   if (!named) snprintf(t->name, 24, "Task-%u", next_number++);
+  t->room = true;
   wa__tasks_alive++;
   t->id = next_id++;
   t->refs = 2; /* the caller's, and the runtime's until it ends */
@@ -88,9 +115,8 @@ static void task_free(wa_task *t) {
   wa__error_unref(t->resume_exc);
   free(t->cancel_msg);
   if (t->ops && t->ops->free) t->ops->free(t->data);
+  release_room(t);
   free(t);
-  wa__ready_unreserve(TASK_READY_ROOM);
-  wa__timer_unreserve(TASK_TIMER_ROOM);
   wa__tasks_alive--;
 }
 
@@ -135,6 +161,7 @@ wa_error *wa__task_error(wa_task *t) {
 /* Records the outcome and queues the done callbacks, in order. */
 void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome) {
   t->state = state;
+  if (!t->queued) release_room(t);
   t->outcome = outcome;
   wa__error_unref(t->err);
   t->err = NULL;

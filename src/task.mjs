@@ -57,7 +57,14 @@ export class Task {
       throw new TypeError(`cancel: message must be a string, not ${describe(msg)}`);
     }
     if (typeof msg === 'string') checkText(msg, 'cancel: message');
-    const ok = this.#port.withCString(msg, (p) => this.#port.m._wa_task_cancel(this.#ptr, p));
+    const cancel = (p) => this.#port.m._wa_task_cancel(this.#ptr, p);
+    let ok;
+    try {
+      ok = this.#port.withCString(msg, cancel);
+    } catch (error) { // no memory for the message: cancel without it, as C does
+      if (error?.name !== 'MemoryError') throw error;
+      ok = cancel(0);
+    }
     this.#port.wake();
     return !!ok;
   }

@@ -510,7 +510,9 @@ class Runtime {
   }
 
   #yieldOnce(record) {
-    if (this.#m._wa_js_task_yield(record.ptr) < 0) return Promise.reject(this.#busy(record));
+    const r = this.#m._wa_js_task_yield(record.ptr);
+    if (r === -2) return Promise.reject(new MemoryError('no memory to yield'));
+    if (r < 0) return Promise.reject(this.#busy(record));
     this.#wake();
     if (record.finished) this.#jsTasks.set(record.id, record);
     return new Promise((resolve, reject) => {
