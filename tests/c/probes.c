@@ -411,3 +411,38 @@ static int echo(wa_task *self, const wa_args *args) {
 }
 WA_EXPORT_COROUTINE(echo, "text:string")
 /* ---- end of tests/hostile.test.mjs probes ------------------------------- */
+
+/* ---- memory.test.mjs ------------------------------------------------------ */
+
+/* Sleeps until cancelled; then, instead of ending, takes every byte malloc
+   still gives (blocks of 1 MiB, then smaller and smaller down to 1 byte,
+   at most `limit` bytes in all), prints "hog holds <n> bytes", and sleeps
+   again until cancelled a second time, when it gives them all back. So a
+   test can bring the memory to its very limit at a moment of its choosing.
+   Created while there is memory (it holds its slab from its first step). */
+static int hog(wa_task *self, const wa_args *args) {
+  double limit = wa_arg_number(args, "limit");
+  int rc = wa_sleep(1e12);
+  if (rc != WA_ECANCELLED) return rc;
+  wa_error_clear();
+  wa_task_uncancel(self);
+  void *held = NULL; /* a list through the blocks' first word */
+  double total = 0;
+  for (size_t size = 1 << 20; size >= 1; size /= 2) {
+    size_t block = size < sizeof(void *) ? sizeof(void *) : size;
+    for (void *p; total + block <= limit && (p = malloc(block));) {
+      *(void **)p = held;
+      held = p;
+      total += block;
+    }
+  }
+  wa_print("hog holds %.0f bytes", total);
+  rc = wa_sleep(1e12);
+  while (held) {
+    void *next = *(void **)held;
+    free(held);
+    held = next;
+  }
+  return rc < 0 ? rc : wa_return_number(self, total);
+}
+WA_EXPORT_COROUTINE(hog, "limit:number")
