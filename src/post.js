@@ -44,12 +44,27 @@ Module['waPump'] = function (budget) {
     Asyncify.state = Asyncify.State.Normal;
     Asyncify.currData = null;
     Asyncify.exportCallStack = [];
+    // The stack that was running: the task's fiber, or the main one.
+    var end = _emscripten_stack_get_end() >>> 0, base = _emscripten_stack_get_base() >>> 0;
     // Back to the main stack, with both sets of limits (emscripten's, and
     // the ones STACK_OVERFLOW_CHECK=2's checks compare against).
     var main = _wa_fiber_main() >>> 2;
     _emscripten_stack_set_limits(HEAPU32[main], HEAPU32[main + 1]);
     ___set_stack_limits(HEAPU32[main], HEAPU32[main + 1]);
     stackRestore(sp);
+    // ASan build only (CMakeLists.txt exports this there): the throw skipped
+    // the epilogues that clear the poisoned redzones of the abandoned
+    // frames, and ASan reports that stale poison as a stack-buffer-overflow
+    // when the memory is used again (wa_loop_recover's own locals, at once).
+    // Clear it on the main stack below this call (the scheduler's frames,
+    // unwound by the switch into the task, are never rewound now) and on the
+    // whole fiber stack that overflowed (its task fails; its slab is reused).
+    var unpoison = Module['___asan_unpoison_memory_region'];
+    if (unpoison) {
+      var mainEnd = HEAPU32[main + 1];
+      if (end !== mainEnd) unpoison(end, base - end);
+      unpoison(mainEnd, (sp >>> 0) - mainEnd);
+    }
     _wa_loop_recover(engine ? 1 : 0);
   }
   return _wa_loop_next_delay();

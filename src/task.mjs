@@ -1,8 +1,7 @@
 // task.mjs: Task, the JS handle of anything the runtime can await: a C
 // coroutine's task, a JS function's task, a gather, a shield, a promise
 // standing in a gather. Each wraps one C reference, given back when the
-// handle is garbage-collected (by its runtime's registry: a registry shared
-// by all runtimes would keep every runtime's module alive through them).
+// handle is garbage-collected.
 import { InvalidStateError, checkText, describe } from './errors.mjs';
 
 const STATES = ['pending', 'done', 'failed', 'cancelled'];
@@ -10,6 +9,20 @@ const RESULT_NUMBER = 1;
 const RESULT_STRING = 2;
 
 const pointers = new WeakMap(); // Task -> {port, ptr}, for the runtime
+
+/** Calls free() once target is garbage-collected. One registry for every
+ *  runtime, living as long as this module: Node 20's V8 stops running any
+ *  FinalizationRegistry callback, process-wide, once a registry with
+ *  callbacks pending is itself collected (as a per-runtime one is, with
+ *  its runtime). A runtime stays alive only while something registered
+ *  for it does, which needs it anyway. */
+const registry = new FinalizationRegistry((free) => free());
+export function freeWhenCollected(target, free) {
+  registry.register(target, free);
+}
+
+// Made out here so that the closure cannot capture the Task it frees.
+const releaser = (m, ptr) => () => m._wa_task_release(ptr);
 
 /** The C task behind a handle, when it belongs to the runtime of port. */
 export function pointerOf(task, port) {
@@ -36,7 +49,7 @@ export class Task {
     this.id = m._wa_task_id(ptr);
     this.name = m.UTF8ToString(m._wa_task_name(ptr));
     pointers.set(this, { port, ptr });
-    port.releaser.register(this, ptr);
+    freeWhenCollected(this, releaser(m, ptr));
   }
 
   #state() {

@@ -11,7 +11,7 @@ import {
   CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, checkText, describe,
   errorOfType, errorParts, wellFormed,
 } from './errors.mjs';
-import { Task, pointerOf } from './task.mjs';
+import { Task, freeWhenCollected, pointerOf } from './task.mjs';
 import { TaskGroup, TaskContext, checkDelay } from './jstask.mjs';
 
 export {
@@ -126,6 +126,10 @@ function taskName(options, what) {
   return name;
 }
 
+// fn(arg) as a closure made out here, so that it cannot capture the object
+// whose collection it is to follow.
+const callLater = (fn, arg) => () => fn(arg);
+
 // A json parameter takes a string as it is, or any value stringified.
 function jsonText(p, value, what) {
   if (p.type !== 'json' || typeof value === 'string') return value;
@@ -185,9 +189,6 @@ class Runtime {
   // when it was collected, which nobody can tell.
   #errors = new Map();
   #nextError = 1;
-  // Frees C objects (groups, timeout scopes) when their JS handle is gone.
-  // One per runtime, so that it goes with the runtime.
-  #freeLater = new FinalizationRegistry((free) => free());
 
   constructor(m, host, opts) {
     this.#m = m;
@@ -225,7 +226,6 @@ class Runtime {
       wake: () => this.#wake(),
       withCString: (s, fn) => this.#withCStrings([s], fn),
       errorFromC: (e) => this.#errorFromC(e),
-      releaser: new FinalizationRegistry((ptr) => m._wa_task_release(ptr)),
     };
     this.#core = {
       awaitTask: (record, task) => this.#awaitTask(record, task),
@@ -617,7 +617,7 @@ class Runtime {
       // since tg outlives the exit (its createTask says "finished"). Held
       // by tg earlier, the group would be freed under its waiting exit once
       // the body is done with tg.
-      this.#freeLater.register(tg, () => m._wa_group_free(g));
+      freeWhenCollected(tg, callLater(m._wa_group_free, g));
     }
   }
 
@@ -668,7 +668,7 @@ class Runtime {
         this.#wake();
       },
     };
-    this.#freeLater.register(scope, () => m._wa_timeout_free(to)); // readable after exit
+    freeWhenCollected(scope, callLater(m._wa_timeout_free, to)); // readable after exit
     this.#asTask(self, () => m._wa_timeout_enter(to));
     this.#wake();
     let value;

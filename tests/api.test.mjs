@@ -134,3 +134,32 @@ test('a runtime nobody holds is garbage-collected, failed tasks and their errors
   }
   assert.equal(ref.deref(), undefined, 'the runtime is still reachable');
 });
+
+test('a runtime collected with handle releases pending does not stop later runtimes freeing theirs', async () => {
+  // Node 20's V8 stops running every FinalizationRegistry callback in the
+  // process once a registry with callbacks pending is itself collected; a
+  // registry per runtime was, with its runtime. In a child process: the
+  // failure would poison the rest of this file.
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    import { testRuntime } from ${JSON.stringify(new URL('./helpers.mjs', import.meta.url).href)};
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+    async function use() {
+      const { rt } = await testRuntime();
+      for (let i = 0; i < 50; i++) await rt.run('worker', { ms: 1 });
+      await tick(); // its host timers done with
+      return { rt };
+    }
+    let first = await use();
+    await tick();
+    globalThis.gc(); // its handles: their releases are pending
+    first = null;
+    globalThis.gc(); // then the runtime, before the releases could run
+    const { rt } = await testRuntime();
+    for (let i = 0; i < 50; i++) await rt.run('worker', { ms: 1 });
+    for (let i = 0; i < 10 && rt.stats().tasks; i++) { await tick(); globalThis.gc(); await tick(); }
+    console.log(rt.stats().tasks);`;
+  const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout.trim(), '0', 'the second runtime\'s tasks were never freed');
+});

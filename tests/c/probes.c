@@ -337,10 +337,11 @@ WA_EXPORT_COROUTINE(deep_stack, "depth:number")
    the bottom: the Asyncify buffer takes every frame. */
 static int deep_suspend_rc;
 
-static int deep_suspend_level(int n, int a, int b, int c, int d) {
+/* unsigned: the values wrap after a few levels, which must not be UB. */
+static unsigned deep_suspend_level(int n, unsigned a, unsigned b, unsigned c, unsigned d) {
   if (n == 0) return deep_suspend_rc = wa_sleep(0), 0;
-  int e = a * 3 + b, f = b * 5 + c, g = c * 7 + d, h = d * 11 + a;
-  int r = deep_suspend_level(n - 1, e, f, g, h);
+  unsigned e = a * 3 + b, f = b * 5 + c, g = c * 7 + d, h = d * 11 + a;
+  unsigned r = deep_suspend_level(n - 1, e, f, g, h);
   return r + e + f + g + h + a + b + c + d;
 }
 
