@@ -448,9 +448,8 @@ class Runtime {
 
   // Ends the JS task or host future at ptr: with error (a C error
   // reference), or else with value, which C keeps when it is a number or a
-  // string (the JS side keeps every value).
-  // C sees a string result made well-formed (the JS side keeps it as it
-  // is); one with no room in wasm memory is a MemoryError.
+  // string (the JS side keeps every value as it is; C gets a string made
+  // well-formed, or a MemoryError when it has no room for it).
   #settle(ptr, error, value) {
     const m = this.#m;
     if (error) {
