@@ -60,6 +60,12 @@ function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('createRuntime: options must be an object');
   }
+  const known = ['clock', 'print', 'onError', 'stackSize', 'asyncifySize', 'module'];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`createRuntime: unknown option '${wellFormed(key)}' (it takes ${known.join(', ')})`);
+    }
+  }
   const {
     clock = 'real',
     print = (line) => console.log(line),
@@ -113,17 +119,54 @@ function parseParams(coroutine, spec) {
   return { params };
 }
 
-// The name option of createTask and friends.
-function taskName(options, what) {
+// The options of createTask and friends, each read once: an unknown name is
+// a TypeError naming it, so that a misspelt option is not silently ignored.
+function readOptions(options, what, allowed = ['name', 'signal']) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${what}: options must be an object, not ${describe(options)}`);
   }
-  const { name } = options;
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(`${what}: unknown option '${wellFormed(key)}' (it takes ${allowed.join(', ')})`);
+    }
+  }
+  const read = Object.fromEntries(allowed.map((key) => [key, options[key]]));
+  const { name, signal } = read;
   if (name !== undefined && typeof name !== 'string') {
     throw new TypeError(`${what}: name must be a string, not ${describe(name)}`);
   }
   if (name !== undefined) checkText(name, `${what}: name`);
-  return name;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${what}: signal must be an AbortSignal, not ${describe(signal)}`);
+  }
+  return read;
+}
+
+// The cancel message for an aborted signal: its reason's message, or the
+// reason itself when it is a string.
+function abortMessage(signal) {
+  const { reason } = signal;
+  let text;
+  try {
+    text = typeof reason === 'string' ? reason : String(reason?.message ?? reason);
+  } catch {
+    text = 'aborted';
+  }
+  return wellFormed(text);
+}
+
+// Cancels task when signal aborts (at once when it already has), until the
+// task is done.
+function linkSignal(task, signal) {
+  if (!signal) return task;
+  if (signal.aborted) {
+    task.cancel(abortMessage(signal));
+    return task;
+  }
+  const onAbort = () => task.cancel(abortMessage(signal));
+  signal.addEventListener('abort', onAbort, { once: true });
+  task.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
+  return task;
 }
 
 // fn(arg) as a closure made out here, so that it cannot capture the object
@@ -260,8 +303,10 @@ class Runtime {
   }
 
   /** Creates a task: a C coroutine by name, createTask(name, args,
-   *  {name}), or a JS async function, createTask(async (ctx) => ...,
-   *  {name}). It starts on a later loop step. */
+   *  {name, signal}), or a JS async function, createTask(async (ctx) =>
+   *  ..., {name, signal}). It starts on a later loop step. Aborting signal
+   *  cancels the task, with the abort reason as the message; so does
+   *  taskGroup's, gather's, timeout's and waitFor's. */
   createTask(coroutine, args = {}, options = {}) {
     if (typeof coroutine === 'function') return this.#createJsTask(coroutine, args, 'createTask');
     return this.#spawnC(coroutine, args, options);
@@ -284,8 +329,7 @@ class Runtime {
     if (items === null || typeof items?.[Symbol.iterator] !== 'function') {
       throw new TypeError(`gather: items must be an iterable of Tasks or promises, not ${describe(items)}`);
     }
-    if (options === null || typeof options !== 'object') throw new TypeError('gather: options must be an object');
-    const { returnExceptions = false } = options;
+    const { returnExceptions = false, signal } = readOptions(options, 'gather', ['returnExceptions', 'signal']);
     if (typeof returnExceptions !== 'boolean') {
       throw new TypeError(`gather: returnExceptions must be a boolean, not ${describe(returnExceptions)}`);
     }
@@ -301,10 +345,10 @@ class Runtime {
       m._free(array);
     }
     this.#wake();
-    return new Task(this.#port, g, () => tasks.map((t, i) => {
+    return linkSignal(new Task(this.#port, g, () => tasks.map((t, i) => {
       const error = m._wa_js_gather_error(g, i);
       return error ? this.#errorFromC(error) : t.result();
-    }));
+    })), signal);
   }
 
   /** asyncio.shield: a Task with task's outcome; cancelling it (or a task
@@ -329,6 +373,7 @@ class Runtime {
    *  or a promise; ms <= 0 cancels x now, so a task not yet started never
    *  runs. */
   waitFor(x, ms, options = {}) {
+    const opts = readOptions(options, 'waitFor'); // checked before x is touched
     const inner = this.#awaitable(x, 'waitFor');
     checkDelay('waitFor', ms);
     if (ms <= 0) {
@@ -342,9 +387,9 @@ class Runtime {
         } catch (error) {
           throw error instanceof CancelledError ? new TimeoutError() : error;
         }
-      }, options, 'waitFor');
+      }, opts, 'waitFor');
     }
-    return this.#createJsTask((ctx) => this.#withTimeout(ctx, ms, () => ctx.wait(inner)), options, 'waitFor');
+    return this.#createJsTask((ctx) => this.#withTimeout(ctx, ms, () => ctx.wait(inner)), opts, 'waitFor');
   }
 
   // wait_for's _cancel_and_wait: cancels inner, and gives a wait(ctx)
@@ -392,7 +437,7 @@ class Runtime {
   // ---- JS tasks ----------------------------------------------------------
 
   #createJsTask(fn, options, what, adopt = null) {
-    const name = taskName(options, what);
+    const { name, signal } = readOptions(options, what);
     const m = this.#m;
     const record = {
       id: this.#nextJsTask++, fn, ptr: 0, task: null, started: false,
@@ -406,7 +451,7 @@ class Runtime {
     this.#jsTasks.set(record.id, record);
     adopt?.(record.ptr);
     this.#wake();
-    return record.task;
+    return linkSignal(record.task, signal);
   }
 
   // The C side steps a JS task: the first time, call its function; later,
@@ -634,7 +679,7 @@ class Runtime {
   // the task at owner (a refusal is raised in its indicator, thrown here).
   #spawnC(coroutine, args, options, g = 0, owner = 0) {
     const params = this.#signature(coroutine, 'createTask');
-    const name = taskName(options, 'createTask');
+    const { name, signal } = readOptions(options, 'createTask');
     const argsPtr = this.#marshalArgs(coroutine, params, args);
     let taken = false; // wa_js_spawn takes argsPtr, whatever it returns
     const spawn = () => this.#withCStrings([coroutine, name], (c, n) => {
@@ -649,7 +694,7 @@ class Runtime {
     }
     if (!ptr) throw new Error(`createTask: the module could not start ${coroutine}`);
     this.#wake();
-    return new Task(this.#port, ptr);
+    return linkSignal(new Task(this.#port, ptr), signal);
   }
 
   // asyncio.timeout around body, in the JS task of ctx.
