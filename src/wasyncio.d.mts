@@ -1,0 +1,171 @@
+// wasyncio.d.mts: the types of the JS API (src/wasyncio.mjs), written by
+// hand and checked by `tsc --strict` over tests/types/usage.ts in npm test.
+
+/** A C coroutine's declared parameter, as rt.parameters(name) gives it. */
+export interface Parameter {
+  name: string;
+  type: 'number' | 'string' | 'json';
+  optional: boolean;
+}
+
+/** Arguments of a C coroutine: checked against its declared parameters. */
+export type CoroutineArgs = Record<string, unknown>;
+
+/** Where a module comes from: its Emscripten factory and its .wasm. */
+export interface ModuleSource {
+  factory: () => Promise<unknown>;
+  wasm: URL | string | ArrayBuffer | ArrayBufferView;
+}
+
+export interface RuntimeOptions {
+  /** 'real' (default): host time. 'virtual': time jumps to the next timer. */
+  clock?: 'real' | 'virtual';
+  /** Receives each line C prints (default: console.log). */
+  print?: (line: string) => void;
+  /** Receives what would otherwise be lost (a throwing done callback, a
+   *  failed task whose error nobody retrieved). */
+  onError?: (message: string, error?: unknown) => void;
+  /** Bytes of C stack per task: a multiple of 16, 4096 to 2^26. */
+  stackSize?: number;
+  /** Bytes of Asyncify buffer per task: a multiple of 16, 512 to 2^26. */
+  asyncifySize?: number;
+  /** A module built with your own coroutines (default: the product one). */
+  module?: ModuleSource;
+}
+
+export interface TaskOptions {
+  /** The task's name (default "Task-<n>"). */
+  name?: string;
+  /** Aborting it cancels the task, with the abort reason as the message. */
+  signal?: AbortSignal;
+}
+
+export interface GatherOptions {
+  /** Errors become results instead of rejecting the gather. */
+  returnExceptions?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface Stats {
+  tasks: number;
+  slabs: number;
+  idleSlabs: number;
+  ready: number;
+  timers: number;
+  memory: number;
+}
+
+/** What a task can await: a Task of the same runtime, or a promise. */
+export type Awaitable<T = unknown> = Task<T> | PromiseLike<T>;
+
+/** Something running on the runtime; awaiting it gives its result. */
+export declare class Task<T = unknown> implements PromiseLike<T> {
+  private constructor();
+  readonly id: number;
+  readonly name: string;
+  done(): boolean;
+  cancelled(): boolean;
+  /** Requests cancellation; false when the task is already done. */
+  cancel(msg?: string | null): boolean;
+  cancelling(): number;
+  uncancel(): number;
+  /** The result; throws the task's error, CancelledError, or
+   *  InvalidStateError while pending. */
+  result(): T;
+  /** The task's error, or null when it returned. */
+  exception(): unknown;
+  addDoneCallback(fn: (task: this) => void): void;
+  /** Removes every registration of fn; returns how many. */
+  removeDoneCallback(fn: (task: this) => void): number;
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2>;
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R>;
+  finally(onFinally?: (() => void) | null): Promise<T>;
+}
+
+/** Given to a JS task's function: its task, its signal, its awaits. */
+export declare class TaskContext {
+  private constructor();
+  /** The task this function runs as. */
+  readonly task: Task;
+  /** Aborted (with a CancelledError) when the task is asked to cancel. */
+  readonly signal: AbortSignal;
+  /** asyncio.sleep: resolves with value after ms of loop time. */
+  sleep(ms: number): Promise<undefined>;
+  sleep<V>(ms: number, value: V): Promise<V>;
+  /** `await x` in asyncio: cancelling this task cancels x too. */
+  wait<T>(x: Awaitable<T>): Promise<T>;
+  cancelling(): number;
+  uncancel(): number;
+}
+
+/** The handle rt.taskGroup gives its body: asyncio.TaskGroup. */
+export declare class TaskGroup {
+  private constructor();
+  createTask(coroutine: string, args?: CoroutineArgs, options?: TaskOptions): Task;
+  createTask<T>(fn: (ctx: TaskContext) => T | PromiseLike<T>, options?: TaskOptions): Task<T>;
+  sleep(ms: number): Promise<undefined>;
+  sleep<V>(ms: number, value: V): Promise<V>;
+  wait<T>(x: Awaitable<T>): Promise<T>;
+  /** Aborted when the group aborts. */
+  readonly signal: AbortSignal;
+}
+
+/** asyncio.timeout's scope: its deadline in loop time. */
+export interface TimeoutScope {
+  expired(): boolean;
+  when(): number;
+  reschedule(when: number): void;
+}
+
+/** One wasm module instance with its own scheduler. */
+export interface Runtime {
+  /** Names of the C coroutines in the module. */
+  readonly coroutines: readonly string[];
+  readonly clock: 'real' | 'virtual';
+  /** The loop's clock in ms: 0 when the runtime started. */
+  time(): number;
+  stats(): Stats;
+  parameters(coroutine: string): Parameter[];
+  createTask(coroutine: string, args?: CoroutineArgs, options?: TaskOptions): Task;
+  createTask<T>(fn: (ctx: TaskContext) => T | PromiseLike<T>, options?: TaskOptions): Task<T>;
+  run(coroutine: string, args?: CoroutineArgs, options?: TaskOptions): Promise<unknown>;
+  taskGroup<T>(body: (tg: TaskGroup) => T | PromiseLike<T>, options?: TaskOptions): Task<T>;
+  gather(items: Iterable<Awaitable>, options?: GatherOptions): Task<unknown[]>;
+  shield<T>(task: Awaitable<T>): Task<T>;
+  timeout<T>(ms: number, fn: (ctx: TaskContext, scope: TimeoutScope) => T | PromiseLike<T>,
+    options?: TaskOptions): Task<T>;
+  waitFor<T>(x: Awaitable<T>, ms: number, options?: TaskOptions): Task<T>;
+  sleep(ms: number): Promise<undefined>;
+  sleep<V>(ms: number, value: V): Promise<V>;
+}
+
+export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>;
+
+export declare class CancelledError extends Error {
+  constructor(message?: string);
+}
+export declare class InvalidStateError extends Error {
+  constructor(message?: string);
+}
+export declare class TimeoutError extends Error {
+  constructor(message?: string);
+}
+export declare class MemoryError extends Error {
+  constructor(message?: string);
+}
+
+/** An error name, an Error class, or a predicate. */
+export type ErrorCondition = string | (abstract new (...args: never[]) => Error) | ((error: unknown) => boolean);
+
+/** Python's ExceptionGroup: several errors raised together. */
+export declare class ExceptionGroup extends AggregateError {
+  constructor(message: string, errors: Iterable<unknown>);
+  /** Python's name for `errors`. */
+  readonly exceptions: unknown[];
+  split(condition: ErrorCondition): [ExceptionGroup | null, ExceptionGroup | null];
+  subgroup(condition: ErrorCondition): ExceptionGroup | null;
+  derive(errors: Iterable<unknown>): ExceptionGroup;
+}
