@@ -129,6 +129,31 @@ EMSCRIPTEN_KEEPALIVE double wa_js_stat(int which) {
   }
 }
 
+/* asyncio.run's _cancel_all_tasks: cancels every pending task, in creation
+   order, and gives a gather of them (return_exceptions) to wait on, or
+   NULL when there are none (or no memory: MemoryError raised). */
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_cancel_all(void) {
+  int n = 0;
+  for (wa_task *t = wa__task_first_pending(); t; t = t->all_next) n++;
+  if (!n) return NULL;
+  wa_task **all = wa__alloc(n * sizeof *all);
+  if (!all) return wa__nomem("the shutdown"), NULL;
+  int i = 0;
+  for (wa_task *t = wa__task_first_pending(); t; t = t->all_next) all[i++] = t;
+  for (i = 0; i < n; i++) wa_task_cancel(all[i], NULL); /* none ends inline */
+  wa_task *g = wa_gather(all, n, true);
+  free(all);
+  return g;
+}
+
+EMSCRIPTEN_KEEPALIVE int wa_js_gather_count(const wa_task *g) { return wa_gather_count(g); }
+
+/* The error item i of a finished gather failed with (not a cancellation),
+   marked as seen; NULL otherwise. */
+EMSCRIPTEN_KEEPALIVE wa_error *wa_js_gather_failure(const wa_task *g, int i) {
+  return wa__task_error(wa_gather_task(g, i));
+}
+
 /* An array of n task pointers for wa_gather, filled one by one; NULL when
    out of memory. */
 EMSCRIPTEN_KEEPALIVE wa_task **wa_js_ptrs_new(int n) { return wa__alloc((n ? n : 1) * sizeof(wa_task *)); }

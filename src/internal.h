@@ -180,6 +180,8 @@ struct wa_task {
 
   wa_slab *slab;       /* NULL until its first step */
   bool room;           /* holds its room in the ready queue and timer heap */
+  bool tracked;        /* in the list of pending tasks (task.c) */
+  wa_task *all_prev, *all_next;
   int queued;          /* its handles in the ready queue */
   wa_callback *callbacks, *callbacks_tail;
 };
@@ -191,6 +193,10 @@ extern wa_task *wa__current;
    memory (nothing raised). */
 wa_task *wa__task_alloc(const char *name);
 extern int wa__tasks_alive;
+/* The pending tasks (coroutines and JS tasks, not futures) in creation
+   order, as asyncio.all_tasks: track adds one; it leaves when it ends. */
+void wa__task_track(wa_task *t);
+wa_task *wa__task_first_pending(void);
 
 void wa__task_step(wa_task *t, wa_error *exc);
 /* A handle of t entered or left the ready queue; while queued it keeps t

@@ -29,6 +29,7 @@ EMSCRIPTEN_KEEPALIVE wa_task *wa_js_task_new(const char *name, int host_id) {
   if (!t) return NULL;
   t->kind = KIND_HOST;
   t->host_id = host_id;
+  wa__task_track(t);
   wa__ready_push(H_STEP, t, NULL);
   return t;
 }

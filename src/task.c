@@ -15,6 +15,27 @@
 
 wa_task *wa__current;
 int wa__tasks_alive; /* allocated and not yet freed */
+
+/* asyncio.all_tasks: the pending tasks (not futures), in creation order,
+   for a shutdown that cancels them all (bindings.c). */
+static wa_task *pending_first, *pending_last;
+
+void wa__task_track(wa_task *t) {
+  t->all_prev = pending_last;
+  *(pending_last ? &pending_last->all_next : &pending_first) = t;
+  pending_last = t;
+  t->tracked = true;
+}
+
+static void untrack(wa_task *t) {
+  if (!t->tracked) return;
+  *(t->all_prev ? &t->all_prev->all_next : &pending_first) = t->all_next;
+  *(t->all_next ? &t->all_next->all_prev : &pending_last) = t->all_prev;
+  t->all_prev = t->all_next = NULL;
+  t->tracked = false;
+}
+
+wa_task *wa__task_first_pending(void) { return pending_first; }
 static unsigned next_id = 1;
 static unsigned next_number = 1; /* for default names; futures take none */
 
@@ -35,6 +56,7 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
   }
   t->fn = fn;
   t->args = args;
+  wa__task_track(t);
   wa__ready_push(H_STEP, t, NULL);
   return t;
 }
@@ -161,6 +183,7 @@ wa_error *wa__task_error(wa_task *t) {
 /* Records the outcome and queues the done callbacks, in order. */
 void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome) {
   t->state = state;
+  untrack(t);
   if (!t->queued) release_room(t);
   t->outcome = outcome;
   wa__error_unref(t->err);

@@ -140,6 +140,10 @@ export interface Runtime {
   waitFor<T>(x: Awaitable<T>, ms: number, options?: TaskOptions): Task<T>;
   sleep(ms: number): Promise<undefined>;
   sleep<V>(ms: number, value: V): Promise<V>;
+  /** asyncio.run's shutdown: cancels every pending task, waits for their
+   *  cleanup, reports failures, then closes (every later call throws). */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>;

@@ -232,6 +232,8 @@ class Runtime {
   // when it was collected, which nobody can tell.
   #errors = new Map();
   #nextError = 1;
+  #closing = null; // close()'s promise
+  #closed = false;
 
   constructor(m, host, opts) {
     this.#m = m;
@@ -283,14 +285,57 @@ class Runtime {
     };
   }
 
+  /** asyncio.run's shutdown (_cancel_all_tasks), for when the work is
+   *  done: cancels every pending task, C and JS, in creation order; runs
+   *  the loop until they have all ended, their cleanup included; reports
+   *  through onError each that failed meanwhile instead of ending
+   *  cancelled; then closes the runtime: every later call throws. Tasks
+   *  made by that cleanup are not cancelled, and are not driven once it
+   *  is closed. Calling it again gives the same promise. Also
+   *  `await using rt = await createRuntime()`. */
+  close() {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')]() {
+    return this.close();
+  }
+
+  async #shutdown() {
+    const m = this.#m;
+    const all = this.#asTask(0, () => m._wa_js_cancel_all());
+    if (all) {
+      this.#wake();
+      await new Task(this.#port, all).then(() => {}, () => {}); // returnExceptions: it resolves
+      for (let i = 0, n = m._wa_js_gather_count(all); i < n; i++) {
+        const error = m._wa_js_gather_failure(all, i);
+        if (error) {
+          const name = m.UTF8ToString(m._wa_task_name(m._wa_gather_task(all, i)));
+          this.#guard('onError failed', () => this.#opts.onError(
+            `unhandled exception during shutdown, in task ${name}`, this.#errorFromC(error)));
+        }
+      }
+    }
+    this.#closed = true;
+    this.#arm(-1);
+  }
+
+  // Every call of the API checks it is not closed.
+  #open(what) {
+    if (this.#closed) throw new InvalidStateError(`${what}: the runtime is closed`);
+  }
+
   /** The loop's clock in ms: 0 when the runtime started. */
   time() {
+    this.#open('time');
     return this.#m._wa_time();
   }
 
   /** Counters: tasks alive (not yet freed), stack slabs allocated and idle
    *  in the pool, handles ready to run, timers pending, wasm memory bytes. */
   stats() {
+    this.#open('stats');
     const stat = (i) => this.#m._wa_js_stat(i);
     return {
       tasks: stat(0), slabs: stat(1), idleSlabs: stat(2), ready: stat(3), timers: stat(4), memory: stat(5),
@@ -299,6 +344,7 @@ class Runtime {
 
   /** The parameters a coroutine declares: [{name, type, optional}]. */
   parameters(coroutine) {
+    this.#open('parameters');
     return this.#signature(coroutine, 'parameters').map((p) => ({ ...p }));
   }
 
@@ -308,6 +354,7 @@ class Runtime {
    *  cancels the task, with the abort reason as the message; so does
    *  taskGroup's, gather's, timeout's and waitFor's. */
   createTask(coroutine, args = {}, options = {}) {
+    this.#open('createTask');
     if (typeof coroutine === 'function') return this.#createJsTask(coroutine, args, 'createTask');
     return this.#spawnC(coroutine, args, options);
   }
@@ -317,6 +364,7 @@ class Runtime {
    *  the body; the task then rejects with an ExceptionGroup of all the
    *  errors. Resolves with what body returned. */
   taskGroup(body, options = {}) {
+    this.#open('taskGroup');
     if (typeof body !== 'function') throw new TypeError(`taskGroup: body must be a function, not ${describe(body)}`);
     return this.#createJsTask((ctx) => this.#runGroup(ctx, body), options, 'taskGroup');
   }
@@ -326,6 +374,7 @@ class Runtime {
    *  rejects it and the other items run on; with it, errors are results.
    *  Its cancel(msg) cancels the items. */
   gather(items, options = {}) {
+    this.#open('gather');
     if (items === null || typeof items?.[Symbol.iterator] !== 'function') {
       throw new TypeError(`gather: items must be an iterable of Tasks or promises, not ${describe(items)}`);
     }
@@ -354,6 +403,7 @@ class Runtime {
   /** asyncio.shield: a Task with task's outcome; cancelling it (or a task
    *  waiting on it) leaves task running. */
   shield(task) {
+    this.#open('shield');
     const inner = this.#awaitable(task, 'shield');
     const ptr = this.#asTask(0, () => this.#m._wa_shield(pointerOf(inner, this.#port)));
     return new Task(this.#port, ptr, () => inner.result());
@@ -363,6 +413,7 @@ class Runtime {
    *  ms (Infinity: never); the task then rejects with TimeoutError. scope
    *  has expired(), when() and reschedule(when) in loop time. */
   timeout(ms, fn, options = {}) {
+    this.#open('timeout');
     checkDelay('timeout', ms);
     if (typeof fn !== 'function') throw new TypeError(`timeout: fn must be a function, not ${describe(fn)}`);
     return this.#createJsTask((ctx) => this.#withTimeout(ctx, ms, (scope) => fn(ctx, scope)), options, 'timeout');
@@ -373,6 +424,7 @@ class Runtime {
    *  or a promise; ms <= 0 cancels x now, so a task not yet started never
    *  runs. */
   waitFor(x, ms, options = {}) {
+    this.#open('waitFor');
     const opts = readOptions(options, 'waitFor'); // checked before x is touched
     const inner = this.#awaitable(x, 'waitFor');
     checkDelay('waitFor', ms);
@@ -421,6 +473,7 @@ class Runtime {
 
   /** Resolves with value after ms of loop time (virtual time when virtual). */
   sleep(ms, value) {
+    this.#open('sleep');
     checkDelay('sleep', ms);
     // A deadline past the largest double never comes: hold nothing for it.
     if (!(this.time() + ms < Infinity)) return new Promise(() => {});
@@ -907,7 +960,7 @@ class Runtime {
   }
 
   #wake() {
-    if (!this.#pumping && !this.#armedNow) this.#arm(0);
+    if (!this.#pumping && !this.#armedNow && !this.#closed) this.#arm(0);
   }
 
   // Arms the one host timer: delay 0 = now, > 0 = ms, < 0 = nothing to do.

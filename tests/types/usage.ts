@@ -36,5 +36,6 @@ export async function main(): Promise<number> {
   j.addDoneCallback((t) => console.log(t.name, t.done(), t.cancelled(), t.cancelling(), t.exception()));
   c.cancel('stop');
   console.log(rt.stats().tasks, rt.parameters('some_coro')[0]?.type, rt.coroutines.length, rt.time(), all.length);
+  await rt.close();
   return (await grouped).length + (await timed) + (await waited) + (await shielded) + (await rt.sleep(1, 2));
 }
