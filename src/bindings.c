@@ -146,8 +146,6 @@ EMSCRIPTEN_KEEPALIVE wa_task *wa_js_cancel_all(void) {
   return g;
 }
 
-EMSCRIPTEN_KEEPALIVE int wa_js_gather_count(const wa_task *g) { return wa_gather_count(g); }
-
 /* The error item i of a finished gather failed with (not a cancellation),
    marked as seen; NULL otherwise. */
 EMSCRIPTEN_KEEPALIVE wa_error *wa_js_gather_failure(const wa_task *g, int i) {

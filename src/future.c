@@ -50,6 +50,11 @@ void wa__future_set_exception(wa_task *f, wa_error *e) {
   end(f, TASK_FAILED, e);
 }
 
+void wa__future_discard(wa_task *f) {
+  wa__future_cancel(f, NULL);
+  wa_task_release(f);
+}
+
 bool wa__future_cancel(wa_task *f, const char *msg) {
   if (f->state != TASK_PENDING) return false;
   end(f, TASK_CANCELLED, wa__cancelled_error(msg));

@@ -82,8 +82,7 @@ static void on_child_done(wa_task *child, void *arg) {
 static void unwind(wa_task *outer, wa_task *const *tasks, int count) {
   for (int i = 0; i < count; i++)
     if (wa_task_remove_done_callback(tasks[i], on_child_done, outer)) wa_task_release(outer);
-  wa__future_cancel(outer, NULL);
-  wa_task_release(outer);
+  wa__future_discard(outer);
 }
 
 /* Marks t as an item of the gather numbered `gen`; false if it already

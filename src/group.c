@@ -275,8 +275,7 @@ void wa_group_free(wa_group *g) {
   free(g->errors);
   wa_task_release(g->on_completed);
   if (g->spare) { /* never waited on: end it, so that it is freed */
-    wa__future_cancel(g->spare, NULL);
-    wa_task_release(g->spare);
+    wa__future_discard(g->spare);
   }
   wa__error_unref(g->body_exc);
   wa__error_unref(g->propagate_cancel);

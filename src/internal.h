@@ -79,7 +79,8 @@ typedef struct wa_timer {
   bool cancelled;    /* TIMER_CALL: cancelled after it was queued */
 } wa_timer;
 
-/* Reserves heap room for n more timers (WA_ERROR: no memory). */
+/* Reserves heap room for n more timers (WA_ERROR: no memory); through
+   wa__room_reserve (loop.c). */
 int wa__timer_reserve(int n);
 void wa__timer_unreserve(int n);
 void wa__timer_start(wa_timer *t, double when);
@@ -96,10 +97,11 @@ typedef enum {
   H_DONE_CB, /* task: the one that ended; aux: its wa_callback */
 } wa_handle_kind;
 
-/* Reserves queue room for n more handles (WA_ERROR: no memory); every
-   maker of something that can be queued does, so pushing never fails. */
-int wa__ready_reserve(unsigned n);
-void wa__ready_unreserve(unsigned n);
+/* Reserves room for that many more queued handles and heap timers
+   (WA_ERROR: no memory, nothing reserved); every maker of something that
+   can be queued or timed does, so pushing and timing never fail. */
+int wa__room_reserve(unsigned handles, int timers);
+void wa__room_release(unsigned handles, int timers);
 void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux);
 /* Set when an iteration called into JavaScript, so the host should run its
    microtasks before the next one. */
@@ -219,6 +221,9 @@ int wa__task_add_host_callback(wa_task *t, int host_id);
 int wa__task_remove_host_callback(wa_task *t, int host_id);
 void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome);
 wa_error *wa__cancelled_error(const char *msg);
+/* What a task awaiting itself gets thrown in at its next step (CPython's
+   RuntimeError). */
+wa_error *wa__self_await_error(wa_task *t);
 /* Task._make_cancelled_error: the error a cancelled t ended with, or a new
    one carrying the message of its last cancel request. */
 wa_error *wa__task_cancelled_error(wa_task *t);
@@ -245,6 +250,9 @@ void wa__future_set_error(wa_task *f, wa_error *e);
 /* Future.set_exception, even of a CancelledError: f ends failed, not
    cancelled (gather does this), though awaiting it raises the error. */
 void wa__future_set_exception(wa_task *f, wa_error *e);
+/* Ends a future nobody will await (made, then not needed: out of memory
+   midway, or never waited on) and gives back the caller's reference. */
+void wa__future_discard(wa_task *f);
 /* Future.cancel: ends f cancelled with msg; false when already done. */
 bool wa__future_cancel(wa_task *f, const char *msg);
 

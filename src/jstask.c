@@ -15,7 +15,6 @@
  * a group or a timeout), that task is made the current one.
  */
 #include <emscripten.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -60,10 +59,8 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
   if (t->wait != WAIT_NONE) return -1;
   if (x == t) { /* as Task.__step: the error is thrown in at the next step */
     if (wa__task_claim_room(t) < 0) return -2;
-    char msg[160];
-    snprintf(msg, sizeof msg, "Task cannot await on itself: %s", t->name);
     t->wait = WAIT_YIELD;
-    wa__ready_push(H_STEP, t, wa__error_new("RuntimeError", msg));
+    wa__ready_push(H_STEP, t, wa__self_await_error(t));
     return 1;
   }
   if (x->state != TASK_PENDING) return 0;
@@ -147,8 +144,7 @@ EMSCRIPTEN_KEEPALIVE wa_task *wa_js_sleep_future(double ms) {
   if (!f) return NULL;
   f->data = ms > 0 ? wa__call_at(wa_time() + ms, sleep_done, f) : wa__call_soon(sleep_done, f);
   if (!f->data) { /* ended, so that it can be freed */
-    wa__future_cancel(f, NULL);
-    wa_task_release(f);
+    wa__future_discard(f);
     return NULL;
   }
   wa_task_retain(f); /* for the timer */

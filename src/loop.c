@@ -61,17 +61,22 @@ static int ready_grow(unsigned need) {
   return WA_OK;
 }
 
-/* Whatever can be queued (a task's step, a done callback, a call handle)
-   reserves its room when it is made, where failing is a MemoryError for
-   its maker; so pushing never needs memory, and cancelling, waking and
-   ending tasks work at the memory limit. */
-int wa__ready_reserve(unsigned n) {
-  if (ready_grow(ready.reserved + n) < 0) return WA_ERROR;
-  ready.reserved += n;
+/* Whatever can be queued or timed (a task's step and sleep, a done
+   callback, a call handle) reserves its room when it is made, where
+   failing is a MemoryError for its maker; so pushing and starting a timer
+   never need memory, and cancelling, waking and ending tasks work at the
+   memory limit. */
+int wa__room_reserve(unsigned handles, int timers) {
+  if (ready_grow(ready.reserved + handles) < 0) return WA_ERROR;
+  if (timers && wa__timer_reserve(timers) < 0) return WA_ERROR;
+  ready.reserved += handles; /* the grown ring is kept: harmless */
   return WA_OK;
 }
 
-void wa__ready_unreserve(unsigned n) { ready.reserved -= n; }
+void wa__room_release(unsigned handles, int timers) {
+  ready.reserved -= handles;
+  if (timers) wa__timer_unreserve(timers);
+}
 
 void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
   if (ready.count == ready.cap && ready_grow(ready.cap + 1) < 0) {
@@ -99,12 +104,7 @@ void wa__loop_note_host_call(void) { host_called = true; }
 wa_timer *wa__timer_new(wa_timer_kind kind) {
   wa_timer *h = wa__alloc(sizeof *h);
   if (!h) return NULL;
-  if (wa__ready_reserve(1) < 0) {
-    free(h);
-    return NULL;
-  }
-  if (wa__timer_reserve(1) < 0) {
-    wa__ready_unreserve(1);
+  if (wa__room_reserve(1, 1) < 0) {
     free(h);
     return NULL;
   }
@@ -113,8 +113,7 @@ wa_timer *wa__timer_new(wa_timer_kind kind) {
 }
 
 static void timer_free(wa_timer *h) {
-  wa__ready_unreserve(1);
-  wa__timer_unreserve(1);
+  wa__room_release(1, 1);
   free(h);
 }
 

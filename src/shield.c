@@ -46,7 +46,6 @@ wa_task *wa_shield(wa_task *inner) {
   wa_task_retain(inner); /* for on_outer_done */
   return outer;
 unmade: /* out of memory (raised): end the future unseen */
-  wa__future_cancel(outer, NULL);
-  wa_task_release(outer);
+  wa__future_discard(outer);
   return NULL;
 }

@@ -68,23 +68,15 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
    tasks JavaScript still holds cost no room. */
 enum { TASK_READY_ROOM = 2, TASK_TIMER_ROOM = 1 };
 
-static bool reserve_room(void) {
-  if (wa__ready_reserve(TASK_READY_ROOM) < 0) return false;
-  if (wa__timer_reserve(TASK_TIMER_ROOM) == WA_OK) return true;
-  wa__ready_unreserve(TASK_READY_ROOM);
-  return false;
-}
-
 static void release_room(wa_task *t) {
   if (!t->room) return;
   t->room = false;
-  wa__ready_unreserve(TASK_READY_ROOM);
-  wa__timer_unreserve(TASK_TIMER_ROOM);
+  wa__room_release(TASK_READY_ROOM, TASK_TIMER_ROOM);
 }
 
 int wa__task_claim_room(wa_task *t) {
   if (t->room) return WA_OK;
-  if (!reserve_room()) return WA_ERROR;
+  if (wa__room_reserve(TASK_READY_ROOM, TASK_TIMER_ROOM) < 0) return WA_ERROR;
   t->room = true;
   return WA_OK;
 }
@@ -104,7 +96,7 @@ wa_task *wa__task_alloc(const char *name) {
   if (!t) return NULL;
   bool named = name != NULL; /* "" is a name, as in create_task(name='') */
   t->name = named ? wa__strdup(name) : wa__alloc(24);
-  if (!t->name || !reserve_room()) {
+  if (!t->name || wa__room_reserve(TASK_READY_ROOM, TASK_TIMER_ROOM) < 0) {
     free(t->name);
     free(t);
     return NULL;
@@ -328,7 +320,7 @@ int wa__task_suspend(wa_task *t) {
 static wa_callback *callback_new(wa_callback init) {
   wa_callback *cb = wa__alloc(sizeof *cb);
   if (!cb) return NULL;
-  if (wa__ready_reserve(1) < 0) {
+  if (wa__room_reserve(1, 0) < 0) {
     free(cb);
     return NULL;
   }
@@ -337,7 +329,7 @@ static wa_callback *callback_new(wa_callback init) {
 }
 
 static void callback_free(wa_callback *cb) {
-  wa__ready_unreserve(1);
+  wa__room_release(1, 0);
   free(cb);
 }
 
@@ -452,14 +444,18 @@ static int outcome_code(const wa_task *t) {
   return t->state == TASK_DONE ? WA_OK : wa__error_set(outcome_error((wa_task *)t));
 }
 
+wa_error *wa__self_await_error(wa_task *t) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "Task cannot await on itself: %s", t->name);
+  return wa__error_new("RuntimeError", msg);
+}
+
 int wa_task_join(wa_task *t) {
   wa_task *self = wa__current;
   if (!t) return wa_raise("TypeError", "wa_task_join: the task is NULL"), WA_EINVAL;
   if (!self) return wa_raise("RuntimeError", "wa_task_join called outside a task"), WA_ESTATE;
   if (t == self) {
-    char msg[160];
-    snprintf(msg, sizeof msg, "Task cannot await on itself: %s", self->name);
-    wa__ready_push(H_STEP, self, wa__error_new("RuntimeError", msg));
+    wa__ready_push(H_STEP, self, wa__self_await_error(self));
     return wa__task_suspend(self);
   }
   if (t->state == TASK_PENDING) {

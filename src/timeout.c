@@ -117,8 +117,7 @@ static int cancel_and_wait(wa_task *t) {
   wa_task *waiter = wa__future_new("wait_for", NULL, NULL);
   if (!waiter) return wa__nomem("wait_for");
   if (wa_task_add_done_callback(t, release_waiter, waiter) < 0) {
-    wa__future_cancel(waiter, NULL);
-    wa_task_release(waiter);
+    wa__future_discard(waiter);
     return WA_ERROR;
   }
   wa_task_retain(waiter); /* for release_waiter */

@@ -60,12 +60,7 @@ function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('createRuntime: options must be an object');
   }
-  const known = ['clock', 'print', 'onError', 'stackSize', 'asyncifySize', 'module'];
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`createRuntime: unknown option '${wellFormed(key)}' (it takes ${known.join(', ')})`);
-    }
-  }
+  refuseUnknown(options, 'createRuntime', ['clock', 'print', 'onError', 'stackSize', 'asyncifySize', 'module']);
   const {
     clock = 'real',
     print = (line) => console.log(line),
@@ -119,17 +114,21 @@ function parseParams(coroutine, spec) {
   return { params };
 }
 
-// The options of createTask and friends, each read once: an unknown name is
-// a TypeError naming it, so that a misspelt option is not silently ignored.
-function readOptions(options, what, allowed = ['name', 'signal']) {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${what}: options must be an object, not ${describe(options)}`);
-  }
+// A misspelt option is a TypeError naming it, not silently ignored.
+function refuseUnknown(options, what, allowed) {
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
       throw new TypeError(`${what}: unknown option '${wellFormed(key)}' (it takes ${allowed.join(', ')})`);
     }
   }
+}
+
+// The options of createTask and friends, checked and each read once.
+function readOptions(options, what, allowed = ['name', 'signal']) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${what}: options must be an object, not ${describe(options)}`);
+  }
+  refuseUnknown(options, what, allowed);
   const read = Object.fromEntries(allowed.map((key) => [key, options[key]]));
   const { name, signal } = read;
   if (name !== undefined && typeof name !== 'string') {
@@ -308,7 +307,7 @@ class Runtime {
     if (all) {
       this.#wake();
       await new Task(this.#port, all).then(() => {}, () => {}); // returnExceptions: it resolves
-      for (let i = 0, n = m._wa_js_gather_count(all); i < n; i++) {
+      for (let i = 0, n = m._wa_gather_count(all); i < n; i++) {
         const error = m._wa_js_gather_failure(all, i);
         if (error) {
           const name = m.UTF8ToString(m._wa_task_name(m._wa_gather_task(all, i)));
