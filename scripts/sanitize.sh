@@ -14,16 +14,18 @@
 #   abort a test caught).
 #
 # Left out, and why:
-# - tests/web.test.mjs (both builds): it drives the page in Chromium, and the
+# - tests/web/web.test.mjs (both builds): it drives the page in Chromium, and the
 #   page loads build/, the product build, never WASYNCIO_BUILD; npm test runs it.
-# - tests/memory.test.mjs under ASan: it fills a 64 MiB wasm memory and
+# - tests/reliability/memory.test.mjs under ASan: it fills a 64 MiB wasm memory and
 #   checks how much fits (at least 1000 task stacks) and that freed memory
 #   comes back at once. ASan's shadow and allocator regions take most of
 #   those 64 MiB before the first task (256 tasks fit), and its quarantine
 #   holds freed memory back, so its premises cannot hold. UBSan runs it.
-# - tests/soak.test.mjs under ASan: a benchmark-like run (20,000 tasks of
+# - tests/reliability/soak.test.mjs under ASan: a benchmark-like run (20,000 tasks of
 #   each kind, minutes under ASan) whose bound on memory growth ASan's
 #   quarantine breaks too. UBSan runs it, at the full count.
+# - tests/package/ (both builds): they pack, install and bundle the product
+#   module from build/; nothing in them runs sanitized C.
 # And under ASan the differential test runs SCENARIO_COUNT=100 scenarios
 # (the first 100 of the 500 the other runs check): each needs a fresh
 # runtime, and an ASan runtime takes about 0.4 s to start (its allocator
@@ -33,6 +35,7 @@
 # Time on a 2-core machine, both builds from scratch: about 6 minutes (the
 # two builds about 2.3 min, the ASan tests 3 min, the UBSan tests 40 s).
 set -euo pipefail
+shopt -s globstar
 cd "$(dirname "$0")/.."
 
 sanitizers=${WASYNCIO_SANITIZERS:-address undefined}
@@ -47,16 +50,16 @@ bash scripts/build.sh
 
 for san in $sanitizers; do
   case $san in
-    address) dir=build-asan skip='tests/(web|memory|soak)\.test\.mjs'
+    address) dir=build-asan skip='tests/(web/web|reliability/memory|reliability/soak|package/[a-z]+)\.test\.mjs'
       export SCENARIO_COUNT=${scenarios:-100} ;;
-    undefined) dir=build-ubsan skip='tests/web\.test\.mjs'
+    undefined) dir=build-ubsan skip='tests/(web/web|package/[a-z]+)\.test\.mjs'
       if [ -n "$scenarios" ]; then export SCENARIO_COUNT=$scenarios; else unset SCENARIO_COUNT; fi ;;
     *) echo "sanitize.sh: unknown sanitizer '$san' (address or undefined)" >&2; exit 2 ;;
   esac
   echo "== $san: building $dir/" >&2
   WASYNCIO_SANITIZE=$san WASYNCIO_BUILD=$dir bash scripts/build.sh
   files=()
-  for f in tests/*.test.mjs; do
+  for f in tests/**/*.test.mjs; do
     [[ $f =~ ^$skip$ ]] || files+=("$f")
   done
   echo "== $san: ${#files[@]} test files on $dir/ (left out: $skip)" >&2

@@ -17,16 +17,17 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Starts the server; resolves with {server, url} once it listens. */
-export function serve(port = 8080) {
+/** Starts the server on root (the repository by default); resolves with
+    {server, url} once it listens. */
+export function serve(port = 8080, root = ROOT) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (path === '/') {
       res.writeHead(302, { Location: '/web/' }).end();
       return;
     }
-    const file = normalize(join(ROOT, path.endsWith('/') ? `${path}index.html` : path));
-    if (!file.startsWith(ROOT) || file.split(sep).includes('node_modules')) {
+    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+    if (!file.startsWith(root) || (root === ROOT && file.split(sep).includes('node_modules'))) {
       res.writeHead(403).end('forbidden');
       return;
     }

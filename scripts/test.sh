@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh test
-exec node --test --test-reporter=spec tests/*.test.mjs
+shopt -s globstar
+exec node --test --test-reporter=spec tests/**/*.test.mjs

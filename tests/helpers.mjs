@@ -1,7 +1,7 @@
 // Shared by the tests: a runtime on the test module (the product's
 // coroutines plus tests/c/*.c), on the virtual clock unless asked otherwise,
 // collecting printed lines and reported errors.
-import { createRuntime } from '../src/wasyncio.mjs';
+import { createRuntime } from 'wasyncio';
 
 // WASYNCIO_BUILD=dir runs the tests on a module built there (scripts/build.sh).
 const buildDir = globalThis.process?.env?.WASYNCIO_BUILD ?? 'build'; // also loaded in the browser

@@ -1,5 +1,5 @@
 // The demo page: runs the notebook's cells as C tasks and shows them live.
-import { createRuntime, ExceptionGroup } from '../src/wasyncio.mjs';
+import { createRuntime, ExceptionGroup } from 'wasyncio';
 
 const $ = (id) => document.getElementById(id);
 const log = $('log');

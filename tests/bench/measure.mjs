@@ -1,6 +1,6 @@
 // The wasyncio measurements, shared by Node (bench.mjs) and the browser
 // (browser.html): medians of `runs` runs, per operation in µs.
-import { createRuntime } from '../../src/wasyncio.mjs';
+import { createRuntime } from 'wasyncio';
 import { testModule } from '../helpers.mjs';
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

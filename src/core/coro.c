@@ -1,0 +1,117 @@
+/*
+ * coro.c: tasks whose body is a C coroutine, run on a fiber of its own.
+ *
+ * A step swaps to the task's fiber until the coroutine suspends (sleep,
+ * join) or returns; a suspension swaps back, and what the runtime throws
+ * in at the next step comes out of the suspending call as its return code.
+ * The fiber's slab is taken at the first step and given back when the task
+ * ends, so a task that never ran holds none.
+ */
+#include <stdio.h>
+
+#include "internal.h"
+
+static void step(wa_task *t, wa_error *exc);
+static bool started(const wa_task *t) { return t->slab != NULL; }
+
+static const wa_task_ops coro_ops = {.type = "Task", .step = step, .started = started};
+
+wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
+  if (!fn) {
+    wa_args_free(args);
+    wa_raise("TypeError", "wa_task_spawn: the coroutine is NULL");
+    return NULL;
+  }
+  wa_task *t = wa__task_alloc(name, &coro_ops);
+  if (!t) {
+    wa_args_free(args);
+    wa__nomem("a new task");
+    return NULL;
+  }
+  t->fn = fn;
+  t->args = args;
+  wa__task_track(t);
+  wa__ready_push(H_STEP, t, NULL);
+  return t;
+}
+
+/* The coroutine returned rc: decide how the task ends (Task.__step's
+   except clauses). Runs on the task's own fiber. */
+static void finish_from_return(wa_task *t, int rc) {
+  if (rc >= 0) {
+    if (t->must_cancel) { /* cancelled itself, then returned: cancelled */
+      t->must_cancel = false;
+      wa__task_finish(t, TASK_CANCELLED, wa__cancelled_error(t->cancel_msg));
+    } else {
+      wa__task_finish(t, TASK_DONE, NULL);
+    }
+    return;
+  }
+  wa_error *e = t->err;
+  t->err = NULL;
+  if (!e) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "coroutine of %s returned %d without setting an error", t->name, rc);
+    e = wa__error_new("RuntimeError", msg);
+  }
+  wa__task_finish(t, wa__error_is_cancel(e) ? TASK_CANCELLED : TASK_FAILED, e);
+}
+
+/* A fiber's entry must never return: a finished task swaps back to the
+   scheduler, which returns the slab to the pool. */
+static void fiber_main(void *arg) {
+  wa_task *t = arg;
+  finish_from_return(t, t->fn(t, t->args));
+  wa__fiber_leave(t->slab);
+}
+
+/* The task has ended: give back its slab and the runtime's reference. */
+static void retire(wa_task *t) {
+  if (t->slab) wa__fiber_release(t->slab);
+  t->slab = NULL;
+  wa_task_release(t);
+}
+
+/* Runs the task until it suspends or ends. */
+static void run_on_fiber(wa_task *t) {
+  char why[200];
+  wa__current = t;
+  wa__fiber_enter(t->slab);
+  wa__current = NULL;
+  if (t->state == TASK_PENDING && !wa__fiber_save(t->slab, why, sizeof why)) {
+    wa__task_detach(t); /* its state is lost: it can never resume */
+    wa__task_finish(t, TASK_FAILED, wa__error_new("StackOverflowError", why));
+  }
+  if (t->state != TASK_PENDING) retire(t);
+}
+
+static void step(wa_task *t, wa_error *exc) {
+  if (t->slab) {
+    t->resume_exc = exc;
+  } else if (!(t->slab = wa__fiber_acquire(t, fiber_main))) {
+    wa__task_end_with(t, wa__error_new("MemoryError", "no memory for the task's stack"));
+    return;
+  }
+  run_on_fiber(t);
+}
+
+int wa__task_suspend(wa_task *t) {
+  wa__fiber_leave(t->slab);
+  /* Resumed by step(). */
+  wa_error *exc = t->resume_exc;
+  t->resume_exc = NULL;
+  return exc ? wa__error_set(exc) : WA_OK;
+}
+
+/* The running task's fiber died under it (its C stack overflowed and the
+   host threw out of it): fail the task, give its slab back, carry on.
+   Returns false when no task was running (the main context overflowed). */
+bool wa__task_abandon(const char *why) {
+  wa_task *t = wa__current;
+  wa__current = NULL;
+  if (!t) return false;
+  wa__task_finish(t, TASK_FAILED, wa__error_new("StackOverflowError", why));
+  retire(t);
+  return true;
+}

@@ -1,0 +1,346 @@
+/*
+ * internal.h: what the runtime's files share. Nothing here is public.
+ *
+ * The model is CPython's asyncio, translated:
+ *   - loop.c     one FIFO ready queue of handles, run one iteration at a
+ *                time; due timers join it behind what is already there.
+ *   - timer.c    a min-heap of deadlines, ties broken by sequence number.
+ *   - task.c     Task.__step / __wakeup: a task is resumed by a handle,
+ *                runs on its fiber until it suspends or ends.
+ *   - cancel.c   Task.cancel / cancelling / uncancel.
+ *   - sleep.c    asyncio.sleep: a future embedded in the task.
+ *   - future.c   asyncio.Future: a task with no body, ended by code.
+ *   - group.c    asyncio.TaskGroup.
+ *   - gather.c   asyncio.gather.  shield.c: asyncio.shield.
+ *   - timeout.c  asyncio.timeout and wait_for.
+ *   - fiber.c    C stacks and Asyncify buffers, pooled; overflow checks.
+ */
+#ifndef WA_INTERNAL_H
+#define WA_INTERNAL_H
+
+#include <emscripten/fiber.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasyncio.h"
+
+/* ---- alloc.c ------------------------------------------------------------ */
+
+/* NULL when out of memory: every caller checks (alloc.c). */
+void *wa__alloc(size_t size); /* zeroed */
+void *wa__realloc(void *p, size_t size); /* NULL: p is left as it was */
+char *wa__strdup(const char *s);
+/* Raises MemoryError ("no memory for <what>") and returns its code. */
+int wa__nomem(const char *what);
+
+/* ---- error.c ----------------------------------------------------------- */
+
+struct wa_error {
+  int refs;
+  char *type;
+  char *message;
+  wa_error **children; /* an exception group's errors (type ExceptionGroup) */
+  int count;
+  int host_id;         /* a JS Error kept for it by the host, or 0 */
+};
+
+/* Never NULL: out of memory, a preallocated MemoryError (or CancelledError
+   without message, when type is CancelledError). */
+wa_error *wa__error_new(const char *type, const char *message);
+wa_error *wa__error_nomem(void);
+/* A new ExceptionGroup holding references to errors[0..n). */
+wa_error *wa__error_group(const char *message, wa_error *const *errors, int n);
+/* Takes the error out of the current indicator (the caller owns it). */
+wa_error *wa__error_take(void);
+wa_error *wa__error_ref(wa_error *e);
+void wa__error_unref(wa_error *e);
+bool wa__error_is_cancel(const wa_error *e);
+/* Puts e (a reference the caller gives up) into the current indicator and
+   returns the code that goes with it. */
+int wa__error_set(wa_error *e);
+/* The current context's indicator: the running task's, or the host's. */
+wa_error **wa__indicator(void);
+
+/* ---- timer.c ------------------------------------------------------------ */
+
+typedef void (*wa_call_fn)(void *arg);
+
+/* A handle the loop runs when it is due (or at once, call_soon): it calls
+   fn(arg). The loop never looks at what fn does. */
+typedef struct wa_timer {
+  double when;
+  uint64_t seq;      /* insertion order: equal deadlines fire FIFO */
+  int index;         /* position in the heap, -1 when not in it */
+  wa_call_fn fn;
+  void *arg;
+  wa_task *owner;    /* kept alive while the handle is queued, or NULL */
+  bool loop_owned;   /* the loop frees it once it ran or was cancelled */
+  bool cancelled;    /* cancelled after it was queued */
+  unsigned gen;      /* for fn's use (sleep.c: which of the owner's sleeps) */
+} wa_timer;
+
+/* Reserves heap room for n more timers (WA_ERROR: no memory); through
+   wa__room_reserve (loop.c). */
+int wa__timer_reserve(int n);
+void wa__timer_unreserve(int n);
+void wa__timer_start(wa_timer *t, double when);
+void wa__timer_stop(wa_timer *t);
+wa_timer *wa__timer_peek(void);
+wa_timer *wa__timer_pop(void);
+int wa__timer_count(void);
+
+/* ---- loop.c ------------------------------------------------------------- */
+
+typedef enum {
+  H_STEP,    /* task: run its next step; aux: error to throw in, or NULL */
+  H_TIMER,   /* aux: a due wa_timer */
+  H_DONE_CB, /* task: the one that ended; aux: its wa_callback */
+} wa_handle_kind;
+
+/* Reserves room for that many more queued handles and heap timers
+   (WA_ERROR: no memory, nothing reserved); every maker of something that
+   can be queued or timed does, so pushing and timing never fail. */
+int wa__room_reserve(unsigned handles, int timers);
+void wa__room_release(unsigned handles, int timers);
+void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux);
+/* Set when an iteration called into JavaScript, so the host should run its
+   microtasks before the next one. */
+void wa__loop_note_host_call(void);
+int wa__loop_ready_count(void);
+/* Virtual clock only (false otherwise): ms pass now, as if a task had
+   computed that long; the test probes model slow work with it. */
+bool wa__clock_spend(double ms);
+
+/* loop.call_soon / call_at for C callbacks. The loop owns the handle and
+   frees it after it runs or is cancelled: the caller must forget it then. */
+/* A new loop-owned handle calling fn(arg), with its room reserved; NULL
+   when out of memory. */
+wa_timer *wa__timer_new(wa_call_fn fn, void *arg);
+/* NULL when out of memory. */
+wa_timer *wa__call_soon(wa_call_fn fn, void *arg);
+wa_timer *wa__call_at(double when, wa_call_fn fn, void *arg);
+void wa__call_cancel(wa_timer *h);
+
+/* ---- task.c ------------------------------------------------------------- */
+
+typedef enum { TASK_PENDING, TASK_DONE, TASK_FAILED, TASK_CANCELLED } wa_state;
+typedef enum { SLEEP_PENDING, SLEEP_DONE, SLEEP_CANCELLED } wa_sleep_state;
+
+typedef enum { CB_C, CB_HOST, CB_WAKEUP } wa_callback_kind;
+
+typedef struct wa_callback {
+  wa_callback_kind kind;
+  wa_done_fn fn;      /* CB_C */
+  void *arg;          /* CB_C */
+  int host_id;        /* CB_HOST */
+  wa_task *waiter;    /* CB_WAKEUP: the task awaiting this one */
+  struct wa_callback *next;
+} wa_callback;
+
+typedef struct wa_slab wa_slab;
+
+/*
+ * What kind of task it is. The core (task.c, cancel.c, loop.c) reaches a
+ * task's body only through these, and never names a kind: coro.c runs C
+ * coroutines on fibers, jstask.c JavaScript functions, future.c has no
+ * body (gather.c and jstask.c's sleep bring their own cancel and data).
+ * A new kind of task is a new table.
+ */
+typedef struct wa_task_ops {
+  const char *type; /* "Task" or "Future": CPython's class, in messages */
+  bool future;      /* a Future keeps its CancelledError for every asker */
+  /* Task.__step after a pending cancel was turned into exc (NULL: none):
+     run the body until it suspends or ends. NULL for a future. */
+  void (*step)(wa_task *t, wa_error *exc);
+  /* A step that arrives after t ended (a JS function awaiting after it
+     returned); NULL: dropped. */
+  void (*late_step)(wa_task *t, wa_error *exc);
+  bool (*started)(const wa_task *t); /* its body has run: NULL, never */
+  /* It ends before its body ever ran. */
+  void (*dropped)(wa_task *t);
+  /* Task.cancel was asked of it (JS: abort its AbortSignal). */
+  void (*cancel_requested)(wa_task *t);
+  /* The cancel itself, for a future (gather cancels its children). NULL:
+     Task.cancel. */
+  bool (*cancel)(wa_task *t, const char *msg);
+  void (*free)(void *data);
+} wa_task_ops;
+
+/*
+ * What a suspended task waits on: CPython's _fut_waiter, of which Task
+ * only ever calls cancel(). sleep.c and task.c (awaiting another task)
+ * have one each; a bare yield has none. Later awaitables add theirs.
+ */
+typedef struct wa_waiter_ops {
+  const char *what; /* "sleep", "task", "yield" */
+  /* _fut_waiter.cancel(msg): true when the cancel will come back as the
+     waiter's CancelledError. NULL: it cannot be cancelled. */
+  bool (*cancel)(wa_task *t, const char *msg);
+  /* The task ended from outside while suspended: nothing may wake it. */
+  void (*forget)(wa_task *t);
+} wa_waiter_ops;
+
+struct wa_task {
+  unsigned id;
+  int refs;
+  char *name;
+  const wa_task_ops *ops;
+  void *data;          /* the kind's state (freed by ops->free) */
+  wa_coro_fn fn;       /* coro.c */
+  wa_args *args;       /* coro.c */
+  wa_slab *slab;       /* coro.c: NULL until its first step */
+  int host_id;         /* jstask.c: the JS task's id */
+  bool started;        /* jstask.c: its function was called */
+
+  wa_state state;
+  wa_value result;
+  wa_error *outcome;   /* FAILED: the error; CANCELLED: the CancelledError */
+  bool retrieved;      /* someone looked at the outcome */
+  bool cancel_taken;   /* its CancelledError was handed out once */
+  unsigned gather_mark; /* gather.c: last gather it was counted in */
+  wa_error *err;       /* the error indicator while it runs */
+
+  int num_cancels;     /* cancelling() */
+  bool cancel_passing; /* cancel.c: passing a cancel to what it awaits */
+  bool must_cancel;    /* a cancel to deliver at the next step */
+  char *cancel_msg;
+
+  const wa_waiter_ops *waiting; /* what it is suspended on, or NULL */
+  wa_task *awaiting;   /* the task or future it awaits (a reference) */
+  wa_timer sleep_timer; /* sleep.c: a sleep is a future embedded here */
+  wa_sleep_state sleep_state;
+  unsigned sleep_gen;
+  wa_error *resume_exc; /* thrown in at the next resume */
+
+  bool room;           /* holds its room in the ready queue and timer heap */
+  bool tracked;        /* in the list of pending tasks (task.c) */
+  wa_task *all_prev, *all_next;
+  int queued;          /* its handles in the ready queue */
+  wa_callback *callbacks, *callbacks_tail;
+};
+
+extern wa_task *wa__current;
+
+/* A new task object, pending, with the caller's and the runtime's
+   references; nothing is queued. name NULL: "Task-<n>". NULL when out of
+   memory (nothing raised). */
+wa_task *wa__task_alloc(const char *name, const wa_task_ops *ops);
+extern int wa__tasks_alive;
+/* The pending tasks (coroutines and JS tasks, not futures) in creation
+   order, as asyncio.all_tasks: track adds one; it leaves when it ends. */
+void wa__task_track(wa_task *t);
+wa_task *wa__task_first_pending(void);
+
+void wa__task_step(wa_task *t, wa_error *exc);
+/* Forgets what a suspended task waits on (it ended from outside). */
+void wa__task_detach(wa_task *t);
+/* Ends t with an error it did not raise itself and gives back the
+   runtime's reference (coro.c: a body that could not run or resume). */
+void wa__task_end_with(wa_task *t, wa_error *e);
+/* A handle of t entered or left the ready queue; while queued it keeps t
+   alive. */
+void wa__task_queued(wa_task *t);
+void wa__task_unqueued(wa_task *t);
+/* Before queuing a step for a task that has ended (a JS function awaiting
+   after its return): takes back its room; WA_ERROR when out of memory. */
+int wa__task_claim_room(wa_task *t);
+void wa__task_run_callback(wa_task *t, wa_callback *cb);
+/* Makes `waiter` (suspending next) wait on pending `t`: woken when t ends,
+   its cancels forwarded to t, and a cancel it already has passed on now. */
+int wa__task_wait_on(wa_task *waiter, wa_task *t); /* MemoryError possible */
+/* Done callbacks that call into JavaScript, identified by host_id;
+   WA_ERROR (nothing raised) when out of memory. */
+int wa__task_add_host_callback(wa_task *t, int host_id);
+int wa__task_remove_host_callback(wa_task *t, int host_id);
+void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome);
+wa_error *wa__cancelled_error(const char *msg);
+/* What a task awaiting itself gets thrown in at its next step (CPython's
+   RuntimeError). */
+wa_error *wa__self_await_error(wa_task *t);
+/* Task._make_cancelled_error: the error a cancelled t ended with, or a new
+   one carrying the message of its last cancel request. */
+wa_error *wa__task_cancelled_error(wa_task *t);
+/* Marks t's error as seen and returns it (borrowed), NULL unless failed. */
+wa_error *wa__task_error(wa_task *t);
+bool wa__task_set_value(wa_task *t, wa_value v);
+
+/* ---- coro.c ------------------------------------------------------------- */
+
+/* Suspends the running task until a handle resumes it; returns what was
+   thrown in (as a code, with the indicator set) or WA_OK. */
+int wa__task_suspend(wa_task *t);
+bool wa__task_abandon(const char *why);
+
+/* ---- cancel.c ----------------------------------------------------------- */
+
+/* After a task registered what it waits on: a cancel it requested of
+   itself while running is passed to that waiter now. */
+void wa__cancel_forward_pending(wa_task *t);
+
+/* ---- future.c ---------------------------------------------------------- */
+
+/* A new pending future; returns the caller's reference (the runtime holds
+   another until it ends). ops may be NULL. NULL when out of memory
+   (nothing raised; data stays the caller's). */
+wa_task *wa__future_new(const char *name, const wa_task_ops *ops, void *data);
+/* A plain future's table (ops NULL); gather and jstask's sleep have their
+   own, with a cancel of their own. */
+extern const wa_task_ops wa__future_ops;
+/* Ends f (a no-op when it already ended). set_error takes e. */
+void wa__future_set_result(wa_task *f, wa_value v);
+void wa__future_set_error(wa_task *f, wa_error *e);
+/* Future.set_exception, even of a CancelledError: f ends failed, not
+   cancelled (gather does this), though awaiting it raises the error. */
+void wa__future_set_exception(wa_task *f, wa_error *e);
+/* Ends a future nobody will await (made, then not needed: out of memory
+   midway, or never waited on) and gives back the caller's reference. */
+void wa__future_discard(wa_task *f);
+/* Future.cancel: ends f cancelled with msg; false when already done. */
+bool wa__future_cancel(wa_task *f, const char *msg);
+
+/* ---- group.c ------------------------------------------------------------ */
+
+/* Adds an existing task (a JS task) to g, with create_task's checks;
+   t NULL: only the checks. */
+int wa__group_adopt(wa_group *g, wa_task *t);
+/* wa_group_exit in steps, for callers that cannot suspend in C: begin
+   (takes exc); while next() gives a future, await it and pass what the
+   await raised (or NULL) to awaited(); end() gives the error to raise. */
+int wa__group_exit_begin(wa_group *g, wa_error *exc);
+wa_task *wa__group_exit_next(wa_group *g);
+void wa__group_exit_awaited(wa_group *g, wa_error *exc);
+wa_error *wa__group_exit_end(wa_group *g);
+
+/* ---- fiber.c ------------------------------------------------------------ */
+
+struct wa_slab {
+  emscripten_fiber_t fiber;
+  char *mem;           /* [asyncify buffer | C stack, growing down] */
+  wa_slab *next_free;
+};
+
+void wa__fiber_configure(unsigned stack_size, unsigned asyncify_size);
+wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *));
+void wa__fiber_release(wa_slab *s);
+/* Main context -> task, and back. */
+void wa__fiber_enter(wa_slab *s);
+void wa__fiber_leave(wa_slab *s);
+/* Keeps what a task that just swapped back unwound (into the shared
+   scratch) in its own slab; false, with *why filled, when it does not fit. */
+bool wa__fiber_save(wa_slab *s, char *why, int len);
+unsigned wa__fiber_stack_size(void);
+/* Slabs allocated so far, or only those idle in the pool. */
+int wa__fiber_slabs(bool idle_only);
+
+/* ---- registry.c --------------------------------------------------------- */
+
+wa_coro_fn wa__registry_find(const char *name);
+
+/* ---- host (host.js) ----------------------------------------------------- */
+
+void wa_host_print(const char *text, int len);
+void wa_host_callback(int host_id, wa_task *t);
+void wa_host_report(const char *text, int len);
+void wa_host_error_freed(int host_id);
+
+#endif /* WA_INTERNAL_H */

@@ -1,0 +1,268 @@
+/*
+ * loop.c: the scheduler. One FIFO ready queue of handles and one clock.
+ *
+ * The host (JavaScript) drives it: a host timer calls wa_loop_run, which
+ * runs loop iterations and leaves the delay until the next one in
+ * wa_loop_next_delay(); the host arms one timer for that delay. An
+ * iteration is CPython's _run_once: move due timers to the back of the
+ * ready queue, then run exactly the handles queued so far; what they queue
+ * runs in the next iteration. An iteration may span several calls from the
+ * host, which runs its promise reactions between them.
+ */
+#include <emscripten.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+typedef struct {
+  wa_handle_kind kind;
+  wa_task *task;
+  void *aux;
+} wa_handle;
+
+static struct {
+  wa_handle *buf;
+  unsigned head, count, cap; /* ring buffer; cap is a power of two */
+  unsigned reserved;         /* handles that may be queued at once */
+} ready;
+
+static bool virtual_clock;
+static double clock_now;    /* virtual: the loop's time */
+static double clock_origin; /* real: host time when the loop started */
+static bool host_called;
+static bool running;
+static double next_delay = -1;
+static unsigned iteration_left; /* handles of the current iteration not yet run */
+
+/* The task a step or a sleep timer belongs to: queued, it stays alive
+   (it may end meanwhile, from outside, and be released by everyone else)
+   and keeps its room. Done callbacks hold their own reference. */
+static wa_task *handle_task(wa_handle_kind kind, wa_task *task, void *aux) {
+  if (kind == H_STEP) return task;
+  if (kind == H_TIMER) return ((wa_timer *)aux)->owner;
+  return NULL;
+}
+
+/* Makes the ring hold at least `need` handles. */
+static int ready_grow(unsigned need) {
+  if (need <= ready.cap) return WA_OK;
+  unsigned cap = ready.cap ? ready.cap : 256;
+  while (cap < need) cap *= 2;
+  wa_handle *buf = wa__alloc(cap * sizeof *buf);
+  if (!buf) return WA_ERROR;
+  for (unsigned i = 0; i < ready.count; i++)
+    buf[i] = ready.buf[(ready.head + i) & (ready.cap - 1)];
+  free(ready.buf);
+  ready.buf = buf;
+  ready.head = 0;
+  ready.cap = cap;
+  return WA_OK;
+}
+
+/* Whatever can be queued or timed (a task's step and sleep, a done
+   callback, a call handle) reserves its room when it is made, where
+   failing is a MemoryError for its maker; so pushing and starting a timer
+   never need memory, and cancelling, waking and ending tasks work at the
+   memory limit. */
+int wa__room_reserve(unsigned handles, int timers) {
+  if (ready_grow(ready.reserved + handles) < 0) return WA_ERROR;
+  if (timers && wa__timer_reserve(timers) < 0) return WA_ERROR;
+  ready.reserved += handles; /* the grown ring is kept: harmless */
+  return WA_OK;
+}
+
+void wa__room_release(unsigned handles, int timers) {
+  ready.reserved -= handles;
+  if (timers) wa__timer_unreserve(timers);
+}
+
+void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
+  if (ready.count == ready.cap && ready_grow(ready.cap + 1) < 0) {
+    /* Cannot happen while every pusher reserved its room. */
+    wa_host_report("ready queue full and no memory to grow it: a handle was lost", -1);
+    return;
+  }
+  wa_task *owner = handle_task(kind, task, aux);
+  if (owner) wa__task_queued(owner);
+  ready.buf[(ready.head + ready.count++) & (ready.cap - 1)] =
+      (wa_handle){kind, task, aux};
+}
+
+static wa_handle ready_pop(void) {
+  wa_handle h = ready.buf[ready.head];
+  ready.head = (ready.head + 1) & (ready.cap - 1);
+  ready.count--;
+  return h;
+}
+
+void wa__loop_note_host_call(void) { host_called = true; }
+
+/* A handle for the heap or the ready queue, with its room in both
+   reserved; NULL when out of memory. */
+wa_timer *wa__timer_new(wa_call_fn fn, void *arg) {
+  wa_timer *h = wa__alloc(sizeof *h);
+  if (!h) return NULL;
+  if (wa__room_reserve(1, 1) < 0) {
+    free(h);
+    return NULL;
+  }
+  *h = (wa_timer){.index = -1, .fn = fn, .arg = arg, .loop_owned = true};
+  return h;
+}
+
+static void timer_free(wa_timer *h) {
+  wa__room_release(1, 1);
+  free(h);
+}
+
+wa_timer *wa__call_soon(wa_call_fn fn, void *arg) {
+  wa_timer *h = wa__timer_new(fn, arg);
+  if (h) wa__ready_push(H_TIMER, NULL, h);
+  return h;
+}
+
+wa_timer *wa__call_at(double when, wa_call_fn fn, void *arg) {
+  wa_timer *h = wa__timer_new(fn, arg);
+  if (h) wa__timer_start(h, when);
+  return h;
+}
+
+/* In the heap: drop it now. Already queued: skip it when its turn comes,
+   like CPython's cancelled handles. */
+void wa__call_cancel(wa_timer *h) {
+  if (h->index >= 0) {
+    wa__timer_stop(h);
+    timer_free(h);
+  } else {
+    h->cancelled = true;
+  }
+}
+
+double wa_time(void) {
+  return virtual_clock ? clock_now : emscripten_get_now() - clock_origin;
+}
+
+static void run_handle(wa_handle h) {
+  wa_task *owner = handle_task(h.kind, h.task, h.aux);
+  switch (h.kind) {
+  case H_STEP:
+    wa__task_step(h.task, h.aux);
+    break;
+  case H_TIMER: {
+    wa_timer *t = h.aux;
+    if (!t->cancelled) t->fn(t->arg);
+    if (t->loop_owned) timer_free(t);
+    break;
+  }
+  case H_DONE_CB:
+    wa__task_run_callback(h.task, h.aux);
+    break;
+  }
+  if (owner) wa__task_unqueued(owner);
+}
+
+/* Starts an iteration: due timers join the ready queue, and the handles
+   queued now are the ones this iteration runs. */
+static void begin_iteration(void) {
+  double now = wa_time();
+  for (wa_timer *t; (t = wa__timer_peek()) && t->when <= now;)
+    wa__ready_push(H_TIMER, NULL, wa__timer_pop());
+  iteration_left = ready.count;
+}
+
+/* The next timer that can fire, or NULL. A deadline of +infinity (a sleep
+   of Infinity, or a finite one past the largest double) never comes: such
+   timers sort last and are never due, so time never jumps to them. */
+static wa_timer *next_timer(void) {
+  wa_timer *t = wa__timer_peek();
+  return t && t->when < INFINITY ? t : NULL;
+}
+
+/* May the loop run another iteration now? In virtual time, waiting for the
+   next timer is jumping to it. */
+static bool can_iterate(void) {
+  if (ready.count) return true;
+  wa_timer *t = next_timer();
+  if (!t) return false;
+  if (!virtual_clock) return t->when <= wa_time();
+  if (t->when > clock_now) clock_now = t->when;
+  return true;
+}
+
+static double compute_delay(void) {
+  if (ready.count) return 0;
+  wa_timer *t = next_timer();
+  if (!t) return -1;
+  return virtual_clock ? 0 : fmax(0, t->when - wa_time());
+}
+
+/* Runs handles for up to budget_ms of real time. It stops right after a
+   handle that called into JavaScript, even in mid-iteration: the promise
+   reactions it caused (a JS task's code after its await) must run before
+   the next handle, as the coroutine's code would in CPython. The next call
+   finishes that iteration first. Not re-entrant: a host callback that
+   calls it again gets -2. */
+EMSCRIPTEN_KEEPALIVE double wa_loop_run(double budget_ms) {
+  if (running) return next_delay = -2;
+  running = true;
+  host_called = false;
+  double start = emscripten_get_now();
+  for (unsigned n = 1;; n++) {
+    if (!iteration_left) {
+      if (!can_iterate()) break;
+      begin_iteration();
+      if (!iteration_left) break; /* cannot happen: can_iterate said so */
+    }
+    iteration_left--;
+    run_handle(ready_pop());
+    if (host_called) break;
+    /* The clock is a call into JS: look at it once an iteration, or every
+       64 handles of a long one. */
+    if ((!iteration_left || n % 64 == 0) && emscripten_get_now() - start >= budget_ms) break;
+  }
+  running = false;
+  return next_delay = compute_delay();
+}
+
+/* A fiber switch loses wa_loop_run's return value on the way to JS (the
+   export returns when it first unwinds), so the host reads it here. */
+EMSCRIPTEN_KEEPALIVE double wa_loop_next_delay(void) { return next_delay; }
+
+EMSCRIPTEN_KEEPALIVE void wa_loop_init(int use_virtual_clock) {
+  virtual_clock = use_virtual_clock;
+  clock_now = 0;
+  clock_origin = emscripten_get_now();
+}
+
+int wa__loop_ready_count(void) { return ready.count; }
+
+bool wa__clock_spend(double ms) {
+  if (!virtual_clock) return false;
+  if (ms > 0 && clock_now + ms < INFINITY) clock_now += ms;
+  return true;
+}
+
+/* The host threw out of a task whose C stack overflowed, or the engine ran
+   out of call stack (post.js). The main context's saved state is gone, so
+   the interrupted iteration ends here; its remaining handles run in the
+   next one. */
+EMSCRIPTEN_KEEPALIVE void wa_loop_recover(int engine_stack) {
+  char why[160];
+  if (engine_stack)
+    snprintf(why, sizeof why,
+             "the JavaScript engine's call stack overflowed (recursion too deep)");
+  else
+    snprintf(why, sizeof why, "C stack overflowed (stack: %u bytes; raise stackSize)",
+             wa__fiber_stack_size());
+  if (!wa__task_abandon(why)) {
+    char text[300];
+    int n = snprintf(text, sizeof text,
+                     "%s outside any task (in a done callback); "
+                     "the rest of that loop iteration runs in the next one", why);
+    wa_host_report(text, n);
+  }
+  running = false;
+  next_delay = compute_delay();
+}

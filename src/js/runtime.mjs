@@ -1,0 +1,1026 @@
+// runtime.mjs: the JavaScript API of the runtime, for Node 20 and browsers.
+// The package's entries (node.mjs, browser.mjs) add how each host reads a
+// wasm, so that the browser's has no `node:` import.
+//
+// The C scheduler runs inside the wasm module; this layer drives it from the
+// host's event loop. Whenever the runtime may have work, one host timer is
+// armed: setImmediate (Node) or a MessageChannel message (browser) for "now",
+// setTimeout for the next deadline. Each firing pumps the loop, which says
+// when it next needs to run. With nothing left to do no timer is armed, so
+// Node exits when the work is done.
+
+import {
+  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, checkText, describe,
+  errorOfType, errorParts, wellFormed,
+} from './errors.mjs';
+import { Task, freeWhenCollected, pointerOf } from './task.mjs';
+import { TaskGroup, TaskContext, checkDelay } from './jstask.mjs';
+
+export {
+  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Task, TaskGroup, TaskContext,
+};
+
+// Longest delay a host timer takes: longer ones fire at once in browsers and
+// after 1 ms in Node. Longer sleeps are chained through several timers.
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+// Real time one pump may take before the page gets the event loop back.
+const PUMP_BUDGET_MS = 8;
+
+// The module the package ships; bundlers that follow `new URL(...,
+// import.meta.url)` (vite, webpack) copy the wasm, others need {wasm}.
+const defaultModule = {
+  factory: () => import('../../build/wasyncio.mjs'),
+  wasm: new URL('../../build/wasyncio.wasm', import.meta.url),
+};
+
+/**
+ * createRuntime for one kind of host (node.mjs, browser.mjs). `platform`
+ * says how that host reads a wasm: resolve(string) -> URL, read(URL) ->
+ * bytes.
+ */
+export function runtimeFactory(platform) {
+  return async function createRuntime(options = {}) {
+    const opts = checkOptions(options);
+    const { factory, wasm } = opts.module;
+    let createModule;
+    try {
+      createModule = (await factory())?.default;
+    } catch (error) {
+      if (opts.module.factory !== defaultModule.factory) throw error;
+      throw new Error('wasyncio: cannot load build/wasyncio.mjs, the prebuilt module: in a clone of the repository, build it with `npm run build`', { cause: error });
+    }
+    if (typeof createModule !== 'function') {
+      throw new TypeError('createRuntime: module.factory() must give a module whose default export is the Emscripten factory');
+    }
+    const host = {
+      stackOverflow: new Error('wasyncio: a task overflowed its C stack'),
+      print: () => {},
+      callback: () => {},
+      report: () => {},
+      errorFreed: () => {},
+      taskDrop: () => {},
+    };
+    const bytes = await loadWasm(wasm, platform);
+    const m = await createModule({ wasmBinary: bytes, waHost: host });
+    return new Runtime(m, host, opts);
+  };
+}
+
+// The wasm's bytes, from bytes, a URL, or a string the platform resolves
+// (a path or URL in Node, a URL against the page in a browser).
+async function loadWasm(source, platform) {
+  if (source instanceof ArrayBuffer) return source;
+  if (ArrayBuffer.isView(source)) return source.buffer.slice(source.byteOffset, source.byteOffset + source.byteLength);
+  const url = typeof source === 'string' ? platform.resolve(source) : source;
+  try {
+    return await platform.read(url);
+  } catch (error) {
+    throw new Error(`wasyncio: cannot load the wasm from ${url}: ${error?.message ?? error} (say where it is with createRuntime({wasm}))`, { cause: error });
+  }
+}
+
+// Fetches a URL's bytes; for browsers, and Node for what is not a file.
+export async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('createRuntime: options must be an object');
+  }
+  refuseUnknown(options, 'createRuntime', ['clock', 'print', 'onError', 'stackSize', 'asyncifySize', 'module', 'wasm']);
+  const {
+    clock = 'real',
+    print = (line) => console.log(line),
+    onError = (message, error) => console.error(`wasyncio: ${message}`, error ?? ''),
+    stackSize = 16384,
+    asyncifySize = 4096,
+    module = defaultModule,
+    wasm,
+  } = options;
+  if (clock !== 'real' && clock !== 'virtual') {
+    throw new TypeError(`createRuntime: clock must be 'real' or 'virtual', not ${describe(clock)}`);
+  }
+  for (const [name, fn] of [['print', print], ['onError', onError]]) {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`createRuntime: ${name} must be a function, not ${describe(fn)}`);
+    }
+  }
+  for (const [name, size, min] of [['stackSize', stackSize, 4096], ['asyncifySize', asyncifySize, 512]]) {
+    if (!Number.isInteger(size) || size < min || size > 2 ** 26 || size % 16) {
+      throw new RangeError(`createRuntime: ${name} must be a multiple of 16 between ${min} and 2^26, not ${describe(size)}`);
+    }
+  }
+  if (typeof module?.factory !== 'function' || module.wasm === undefined) {
+    throw new TypeError('createRuntime: module must be {factory, wasm}');
+  }
+  checkWasm(module.wasm, 'module.wasm');
+  if (wasm !== undefined) {
+    if (module !== defaultModule) {
+      throw new TypeError('createRuntime: give module or wasm, not both (module.wasm says where its wasm is)');
+    }
+    checkWasm(wasm, 'wasm');
+  }
+  const chosen = wasm === undefined ? module : { factory: module.factory, wasm };
+  return { clock, print, onError, stackSize, asyncifySize, module: chosen };
+}
+
+function checkWasm(wasm, what) {
+  if (!(wasm instanceof URL || typeof wasm === 'string' || wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm))) {
+    throw new TypeError(`createRuntime: ${what} must be a URL, a string (path or URL) or bytes (ArrayBuffer or typed array), not ${describe(wasm)}`);
+  }
+}
+
+// "param:number, label?:string" -> [{name, type, optional}]. A declaration
+// JavaScript cannot follow comes back as {error} instead.
+function parseParams(coroutine, spec) {
+  const params = [];
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z_]\w*)(\?)?\s*:\s*(number|string|json)$/.exec(part);
+    if (!match) {
+      return { error: `${coroutine} declares a parameter JavaScript cannot pass: '${part}' (want name:number, name:string or name:json, name? when optional)` };
+    }
+    params.push({ name: match[1], type: match[3], optional: !!match[2] });
+  }
+  return { params };
+}
+
+// A misspelt option is a TypeError naming it, not silently ignored.
+function refuseUnknown(options, what, allowed) {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(`${what}: unknown option '${wellFormed(key)}' (it takes ${allowed.join(', ')})`);
+    }
+  }
+}
+
+// The options of createTask and friends, checked and each read once.
+function readOptions(options, what, allowed = ['name', 'signal']) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${what}: options must be an object, not ${describe(options)}`);
+  }
+  refuseUnknown(options, what, allowed);
+  const read = Object.fromEntries(allowed.map((key) => [key, options[key]]));
+  const { name, signal } = read;
+  if (name !== undefined && typeof name !== 'string') {
+    throw new TypeError(`${what}: name must be a string, not ${describe(name)}`);
+  }
+  if (name !== undefined) checkText(name, `${what}: name`);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${what}: signal must be an AbortSignal, not ${describe(signal)}`);
+  }
+  return read;
+}
+
+// The cancel message for an aborted signal: its reason's message, or the
+// reason itself when it is a string.
+function abortMessage(signal) {
+  const { reason } = signal;
+  let text;
+  try {
+    text = typeof reason === 'string' ? reason : String(reason?.message ?? reason);
+  } catch {
+    text = 'aborted';
+  }
+  return wellFormed(text);
+}
+
+// Cancels task when signal aborts (at once when it already has), until the
+// task is done.
+function linkSignal(task, signal) {
+  if (!signal) return task;
+  if (signal.aborted) {
+    task.cancel(abortMessage(signal));
+    return task;
+  }
+  const onAbort = () => task.cancel(abortMessage(signal));
+  signal.addEventListener('abort', onAbort, { once: true });
+  task.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
+  return task;
+}
+
+// fn(arg) as a closure made out here, so that it cannot capture the object
+// whose collection it is to follow.
+const callLater = (fn, arg) => () => fn(arg);
+
+// A json parameter takes a string as it is, or any value stringified.
+function jsonText(p, value, what) {
+  if (p.type !== 'json' || typeof value === 'string') return value;
+  let json;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new TypeError(`${what} cannot be written as JSON: ${error?.message}`, { cause: error });
+  }
+  if (json === undefined) throw new TypeError(`${what} cannot be written as JSON (${describe(value)})`);
+  return json;
+}
+
+// A zero-delay macrotask that does not get clamped like a nested setTimeout.
+function makeZeroDelay() {
+  if (typeof setImmediate === 'function') {
+    return (fn) => {
+      const h = setImmediate(fn);
+      return () => clearImmediate(h);
+    };
+  }
+  const channel = new MessageChannel();
+  let queued = null;
+  channel.port1.onmessage = () => {
+    const fn = queued;
+    queued = null;
+    fn?.();
+  };
+  return (fn) => {
+    queued = fn;
+    channel.port2.postMessage(null);
+    return () => {
+      if (queued === fn) queued = null;
+    };
+  };
+}
+
+class Runtime {
+  #m;
+  #opts;
+  #signatures = new Map();
+  #hostCallbacks = new Map();
+  #nextHostId = 1;
+  #disarm = null;     // cancels the armed host timer
+  #armedNow = false;  // the armed timer is a zero-delay one
+  #pumping = false;
+  #zeroDelay = makeZeroDelay();
+  #port; // what a Task may use of its runtime
+  #core; // what TaskContext and TaskGroup may use
+  #jsTasks = new Map(); // host id -> record of a running JS task
+  #nextJsTask = 1;
+  // host id -> the JS value a C error stands for: {value} when JS threw it
+  // (it must come back as the same object while C holds the error), {weak}
+  // when it was made here from the C error. A strong hold on that one would
+  // pin, through the Error's captured stack, the Task whose C outcome keeps
+  // the entry alive: a cycle through wasm memory no GC can see. Made again
+  // when it was collected, which nobody can tell.
+  #errors = new Map();
+  #nextError = 1;
+  #closing = null; // close()'s promise
+  #closed = false;
+
+  constructor(m, host, opts) {
+    this.#m = m;
+    this.#opts = opts;
+    host.print = (line) => this.#guard('print failed', () => opts.print(line));
+    host.callback = (id, taskPtr) => this.#runHostCallback(id, taskPtr);
+    host.report = (message) => this.#guard('onError failed', () => opts.onError(message));
+    host.taskStep = (id, exc) => this.#guard('a JS task step failed', () => this.#stepJsTask(id, exc));
+    host.taskCancel = (id) => this.#abortJsTask(id);
+    host.taskDrop = (id) => this.#jsTasks.delete(id);
+    host.errorFreed = (id) => this.#errors.delete(id);
+    m.waOverflowSlot = m._wa_fiber_overflow_slot();
+    m._wa_js_init(opts.clock === 'virtual' ? 1 : 0, opts.stackSize, opts.asyncifySize);
+    for (let i = 0, n = m._wa_registry_count(); i < n; i++) {
+      const name = m.UTF8ToString(m._wa_registry_name(i));
+      this.#signatures.set(name, parseParams(name, m.UTF8ToString(m._wa_registry_params(i))));
+    }
+    /** Names of the C coroutines in the module. */
+    this.coroutines = Object.freeze([...this.#signatures.keys()]);
+    this.clock = opts.clock;
+    this.#port = {
+      m,
+      // Calls fn once the task at ptr is done (queued like any done
+      // callback); returns the id that removes it.
+      onDone: (ptr, fn) => {
+        const id = this.#registerHostCallback(fn);
+        if (m._wa_js_add_callback(ptr, id) < 0) {
+          this.#hostCallbacks.delete(id);
+          throw new MemoryError('no memory for a done callback');
+        }
+        this.#wake();
+        return id;
+      },
+      drop: (id) => this.#hostCallbacks.delete(id),
+      wake: () => this.#wake(),
+      withCString: (s, fn) => this.#withCStrings([s], fn),
+      errorFromC: (e) => this.#errorFromC(e),
+    };
+    this.#core = {
+      awaitTask: (record, task) => this.#awaitTask(record, task),
+      yieldOnce: (record) => this.#yieldOnce(record),
+      awaitable: (x, what) => this.#awaitable(x, what),
+      sleepFuture: (ms) => {
+        const ptr = m._wa_js_sleep_future(ms);
+        if (!ptr) throw new MemoryError('sleep: no memory for a timer');
+        return new Task(this.#port, ptr);
+      },
+      spawnInto: (g, ctx, coroutine, args, options) => this.#spawnInto(g, ctx, coroutine, args, options),
+    };
+  }
+
+  /** asyncio.run's shutdown (_cancel_all_tasks), for when the work is
+   *  done: cancels every pending task, C and JS, in creation order; runs
+   *  the loop until they have all ended, their cleanup included; reports
+   *  through onError each that failed meanwhile instead of ending
+   *  cancelled; then closes the runtime: every later call throws. Tasks
+   *  made by that cleanup are not cancelled, and are not driven once it
+   *  is closed. Calling it again gives the same promise. Also
+   *  `await using rt = await createRuntime()`. */
+  close() {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')]() {
+    return this.close();
+  }
+
+  async #shutdown() {
+    const m = this.#m;
+    const all = this.#asTask(0, () => m._wa_js_cancel_all());
+    if (all) {
+      this.#wake();
+      await new Task(this.#port, all).then(() => {}, () => {}); // returnExceptions: it resolves
+      for (let i = 0, n = m._wa_gather_count(all); i < n; i++) {
+        const error = m._wa_js_gather_failure(all, i);
+        if (error) {
+          const name = m.UTF8ToString(m._wa_task_name(m._wa_gather_task(all, i)));
+          this.#guard('onError failed', () => this.#opts.onError(
+            `unhandled exception during shutdown, in task ${name}`, this.#errorFromC(error)));
+        }
+      }
+    }
+    this.#closed = true;
+    this.#arm(-1);
+  }
+
+  // Every call of the API checks it is not closed.
+  #open(what) {
+    if (this.#closed) throw new InvalidStateError(`${what}: the runtime is closed`);
+  }
+
+  /** The loop's clock in ms: 0 when the runtime started. */
+  time() {
+    this.#open('time');
+    return this.#m._wa_time();
+  }
+
+  /** Counters: tasks alive (not yet freed), stack slabs allocated and idle
+   *  in the pool, handles ready to run, timers pending, wasm memory bytes. */
+  stats() {
+    this.#open('stats');
+    const stat = (i) => this.#m._wa_js_stat(i);
+    return {
+      tasks: stat(0), slabs: stat(1), idleSlabs: stat(2), ready: stat(3), timers: stat(4), memory: stat(5),
+    };
+  }
+
+  /** The parameters a coroutine declares: [{name, type, optional}]. */
+  parameters(coroutine) {
+    this.#open('parameters');
+    return this.#signature(coroutine, 'parameters').map((p) => ({ ...p }));
+  }
+
+  /** Creates a task: a C coroutine by name, createTask(name, args,
+   *  {name, signal}), or a JS async function, createTask(async (ctx) =>
+   *  ..., {name, signal}). It starts on a later loop step. Aborting signal
+   *  cancels the task, with the abort reason as the message; so does
+   *  taskGroup's, gather's, timeout's and waitFor's. */
+  createTask(coroutine, args = {}, options = {}) {
+    this.#open('createTask');
+    if (typeof coroutine === 'function') return this.#createJsTask(coroutine, args, 'createTask');
+    return this.#spawnC(coroutine, args, options);
+  }
+
+  /** asyncio.TaskGroup: runs body(tg) as a task and waits for every task
+   *  started with tg.createTask. The first failure cancels the others and
+   *  the body; the task then rejects with an ExceptionGroup of all the
+   *  errors. Resolves with what body returned. */
+  taskGroup(body, options = {}) {
+    this.#open('taskGroup');
+    if (typeof body !== 'function') throw new TypeError(`taskGroup: body must be a function, not ${describe(body)}`);
+    return this.#createJsTask((ctx) => this.#runGroup(ctx, body), options, 'taskGroup');
+  }
+
+  /** asyncio.gather: a Task whose result is the items' results in order.
+   *  Items are Tasks or promises. Without returnExceptions the first error
+   *  rejects it and the other items run on; with it, errors are results.
+   *  Its cancel(msg) cancels the items. */
+  gather(items, options = {}) {
+    this.#open('gather');
+    if (items === null || typeof items?.[Symbol.iterator] !== 'function') {
+      throw new TypeError(`gather: items must be an iterable of Tasks or promises, not ${describe(items)}`);
+    }
+    const { returnExceptions = false, signal } = readOptions(options, 'gather', ['returnExceptions', 'signal']);
+    if (typeof returnExceptions !== 'boolean') {
+      throw new TypeError(`gather: returnExceptions must be a boolean, not ${describe(returnExceptions)}`);
+    }
+    const tasks = [...items].map((x, i) => this.#awaitable(x, `gather: item ${i}`));
+    const m = this.#m;
+    const array = m._wa_js_ptrs_new(tasks.length);
+    if (!array) throw new MemoryError(`gather: no memory for ${tasks.length} items`);
+    tasks.forEach((t, i) => m._wa_js_ptrs_set(array, i, pointerOf(t, this.#port)));
+    let g;
+    try {
+      g = this.#asTask(0, () => m._wa_gather(array, tasks.length, returnExceptions ? 1 : 0));
+    } finally {
+      m._free(array);
+    }
+    this.#wake();
+    return linkSignal(new Task(this.#port, g, () => tasks.map((t, i) => {
+      const error = m._wa_js_gather_error(g, i);
+      return error ? this.#errorFromC(error) : t.result();
+    })), signal);
+  }
+
+  /** asyncio.shield: a Task with task's outcome; cancelling it (or a task
+   *  waiting on it) leaves task running. */
+  shield(task) {
+    this.#open('shield');
+    const inner = this.#awaitable(task, 'shield');
+    const ptr = this.#asTask(0, () => this.#m._wa_shield(pointerOf(inner, this.#port)));
+    return new Task(this.#port, ptr, () => inner.result());
+  }
+
+  /** asyncio.timeout: runs fn(ctx, scope) as a task that is cancelled after
+   *  ms (Infinity: never); the task then rejects with TimeoutError. scope
+   *  has expired(), when() and reschedule(when) in loop time. */
+  timeout(ms, fn, options = {}) {
+    this.#open('timeout');
+    checkDelay('timeout', ms);
+    if (typeof fn !== 'function') throw new TypeError(`timeout: fn must be a function, not ${describe(fn)}`);
+    return this.#createJsTask((ctx) => this.#withTimeout(ctx, ms, (scope) => fn(ctx, scope)), options, 'timeout');
+  }
+
+  /** asyncio.wait_for: a Task with x's result, or that rejects with
+   *  TimeoutError after ms, once x (cancelled then) has ended. x is a Task
+   *  or a promise; ms <= 0 cancels x now, so a task not yet started never
+   *  runs. */
+  waitFor(x, ms, options = {}) {
+    this.#open('waitFor');
+    const opts = readOptions(options, 'waitFor'); // checked before x is touched
+    const inner = this.#awaitable(x, 'waitFor');
+    checkDelay('waitFor', ms);
+    if (ms <= 0) {
+      // Cancelled now, as when a coroutine awaits wait_for(x, 0) itself:
+      // a task not yet started never runs.
+      const ended = inner.done() ? null : this.#cancelNow(inner);
+      return this.#createJsTask(async (ctx) => {
+        if (ended) await ended.wait(ctx);
+        try {
+          return inner.result();
+        } catch (error) {
+          throw error instanceof CancelledError ? new TimeoutError() : error;
+        }
+      }, opts, 'waitFor');
+    }
+    return this.#createJsTask((ctx) => this.#withTimeout(ctx, ms, () => ctx.wait(inner)), opts, 'waitFor');
+  }
+
+  // wait_for's _cancel_and_wait: cancels inner, and gives a wait(ctx)
+  // that waits until inner has ended on a future of its own, so that a
+  // cancel of the waiting task ends the wait (CancelledError) without
+  // cancelling inner a second time.
+  #cancelNow(inner) {
+    let release; // not resolve itself: resolving with the Task would adopt its outcome
+    const ended = new Promise((resolve) => {
+      release = () => resolve();
+    });
+    inner.addDoneCallback(release);
+    inner.cancel();
+    return {
+      wait: async (ctx) => {
+        try {
+          await ctx.wait(ended);
+        } finally {
+          inner.removeDoneCallback(release);
+        }
+      },
+    };
+  }
+
+  /** Runs a coroutine as a task and resolves with its result. */
+  async run(coroutine, args, options) {
+    return this.createTask(coroutine, args, options);
+  }
+
+  /** Resolves with value after ms of loop time (virtual time when virtual). */
+  sleep(ms, value) {
+    this.#open('sleep');
+    checkDelay('sleep', ms);
+    // A deadline past the largest double never comes: hold nothing for it.
+    if (!(this.time() + ms < Infinity)) return new Promise(() => {});
+    return new Promise((resolve) => {
+      const id = this.#registerHostCallback(() => resolve(value));
+      if (this.#m._wa_js_call_later(ms, id) < 0) {
+        this.#hostCallbacks.delete(id);
+        throw new MemoryError('sleep: no memory for a timer');
+      }
+      this.#wake();
+    });
+  }
+
+  // ---- JS tasks ----------------------------------------------------------
+
+  #createJsTask(fn, options, what, adopt = null) {
+    const { name, signal } = readOptions(options, what);
+    const m = this.#m;
+    const record = {
+      id: this.#nextJsTask++, fn, ptr: 0, task: null, started: false,
+      pending: null, // the runtime await it is suspended on: {task, resolve, reject}
+      controller: new AbortController(),
+      value: undefined,
+    };
+    record.ptr = this.#withCStrings([name], (n) => m._wa_js_task_new(n, record.id));
+    if (!record.ptr) throw new MemoryError(`${what}: no memory for a new task`);
+    record.task = new Task(this.#port, record.ptr, () => record.value);
+    this.#jsTasks.set(record.id, record);
+    adopt?.(record.ptr);
+    this.#wake();
+    return linkSignal(record.task, signal);
+  }
+
+  // The C side steps a JS task: the first time, call its function; later,
+  // settle the runtime await it is suspended on (exc: with that error).
+  #stepJsTask(id, exc) {
+    const record = this.#jsTasks.get(id);
+    if (!record) return;
+    if (!record.started) {
+      record.started = true;
+      let promise;
+      try {
+        // Not record.fn(...): an Error thrown there would keep the record
+        // (and its Task) as the frame's receiver, for as long as it lives.
+        const { fn } = record;
+        promise = Promise.resolve(fn(new TaskContext(this.#core, record)));
+      } catch (error) {
+        promise = Promise.reject(error);
+      }
+      promise.then((v) => this.#finishJsTask(record, true, v), (e) => this.#finishJsTask(record, false, e));
+      return;
+    }
+    const pending = record.pending;
+    record.pending = null;
+    if (record.finished) this.#jsTasks.delete(id);
+    if (!pending) return;
+    if (exc) pending.reject(this.#errorFromC(exc));
+    else pending.resolve();
+  }
+
+  // Runs in a promise reaction: it must not throw (nobody would catch it,
+  // and the task would never end). An await still pending (the function
+  // returned without awaiting it) keeps the record until it settles.
+  #finishJsTask(record, ok, value) {
+    record.finished = true;
+    if (!record.pending) this.#jsTasks.delete(record.id);
+    if (ok) record.value = value;
+    this.#settle(record.ptr, ok ? 0 : this.#errorToC(value), value);
+  }
+
+  // Ends the JS task or host future at ptr: with error (a C error
+  // reference), or else with value, which C keeps when it is a number or a
+  // string (the JS side keeps every value as it is; C gets a string made
+  // well-formed, or a MemoryError when it has no room for it).
+  #settle(ptr, error, value) {
+    const m = this.#m;
+    if (error) {
+      m._wa_js_settle(ptr, error, 0, 0, 0);
+    } else if (typeof value === 'number') {
+      m._wa_js_settle(ptr, 0, 1, value, 0);
+    } else if (typeof value === 'string') {
+      try {
+        this.#withCStrings([wellFormed(value)], (s) => m._wa_js_settle(ptr, 0, 2, 0, s));
+      } catch (e) {
+        m._wa_js_settle(ptr, this.#errorToC(e), 0, 0, 0);
+      }
+    } else {
+      m._wa_js_settle(ptr, 0, 0, 0, 0);
+    }
+    this.#wake();
+  }
+
+  // A cancel was requested: abort the signal once the loop step is over
+  // (its listeners are user code and must not run inside the C call).
+  #abortJsTask(id) {
+    const record = this.#jsTasks.get(id);
+    if (!record || record.abortQueued) return;
+    record.abortQueued = true;
+    queueMicrotask(() => record.controller.abort(new CancelledError()));
+  }
+
+  // Suspends record's function on task: resolves with its result, rejects
+  // with its error, or with CancelledError when record is cancelled.
+  #awaitTask(record, task) {
+    const m = this.#m;
+    const r = m._wa_js_task_await(record.ptr, pointerOf(task, this.#port));
+    if (r === -2) return Promise.reject(new MemoryError('no memory to await a task'));
+    if (r < 0) return Promise.reject(this.#busy(record));
+    if (r === 0) { // already done: no suspension, as in asyncio
+      try {
+        return Promise.resolve(task.result());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    this.#wake();
+    if (record.finished) this.#jsTasks.set(record.id, record); // an await after the end
+    return new Promise((resolve, reject) => {
+      record.pending = {
+        task, // kept alive while awaited
+        resolve: () => {
+          try {
+            resolve(task.result());
+          } catch (error) {
+            reject(error);
+          }
+        },
+        reject,
+      };
+    });
+  }
+
+  #yieldOnce(record) {
+    const r = this.#m._wa_js_task_yield(record.ptr);
+    if (r === -2) return Promise.reject(new MemoryError('no memory to yield'));
+    if (r < 0) return Promise.reject(this.#busy(record));
+    this.#wake();
+    if (record.finished) this.#jsTasks.set(record.id, record);
+    return new Promise((resolve, reject) => {
+      record.pending = { resolve, reject };
+    });
+  }
+
+  #busy(record) {
+    return new InvalidStateError(
+      `${record.task.name} already awaits something: a task awaits one thing at a time (use gather)`);
+  }
+
+  // Something a task can await: a Task of this runtime as it is, a promise
+  // as a Task that ends when it settles.
+  #awaitable(x, what) {
+    if (x instanceof Task) {
+      if (!pointerOf(x, this.#port)) throw new TypeError(`${what}: the Task belongs to another runtime`);
+      return x;
+    }
+    let then; // read once, as a promise adopting x would
+    try {
+      then = x?.then;
+    } catch (error) {
+      throw new TypeError(`${what}: reading the value's then threw: ${error?.message}`, { cause: error });
+    }
+    if (typeof then !== 'function') {
+      throw new TypeError(`${what}: expected a Task or a promise, not ${describe(x)}`);
+    }
+    const m = this.#m;
+    const ptr = this.#withCStrings(['promise'], (n) => m._wa_js_future_new(n));
+    if (!ptr) throw new MemoryError(`${what}: no memory for a future`);
+    let value;
+    const adopted = new Promise((resolve, reject) => {
+      queueMicrotask(() => { // when Promise.resolve(x) would call it
+        try {
+          Reflect.apply(then, x, [resolve, reject]);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    adopted.then((v) => {
+      value = v;
+      this.#settle(ptr, 0, v);
+    }, (e) => this.#settle(ptr, this.#errorToC(e)));
+    return new Task(this.#port, ptr, () => value);
+  }
+
+  // Calls fn with the JS task at ptr as the runtime's current task, so
+  // that groups and timeouts bind to it; throws what the calls raised.
+  #asTask(ptr, fn) {
+    const m = this.#m;
+    const saved = m._wa_js_task_enter(ptr);
+    let result;
+    let error;
+    try {
+      result = fn();
+    } finally {
+      error = m._wa_js_task_leave(saved);
+    }
+    if (error) throw this.#takeError(error);
+    return result;
+  }
+
+  // TaskGroup's __aenter__, body and __aexit__, on the group's own task.
+  async #runGroup(ctx, body) {
+    const m = this.#m;
+    const self = pointerOf(ctx.task, this.#port);
+    const g = m._wa_group_new();
+    if (!g) throw new MemoryError('taskGroup: no memory for a task group');
+    const controller = new AbortController();
+    const tg = new TaskGroup(this.#core, g, ctx, controller);
+    const abort = () => controller.signal.aborted || controller.abort(new CancelledError());
+    ctx.signal.addEventListener('abort', abort);
+    try {
+      this.#asTask(self, () => m._wa_group_enter(g));
+      let value;
+      let bodyError = 0;
+      try {
+        value = await body(tg);
+      } catch (error) {
+        bodyError = this.#errorToC(error);
+        abort();
+      }
+      this.#asTask(self, () => m._wa_js_group_exit_begin(g, bodyError));
+      for (let f; (f = m._wa_js_group_exit_next(g));) {
+        m._wa_task_retain(f);
+        let error = 0;
+        try {
+          await ctx.wait(new Task(this.#port, f));
+        } catch (e) {
+          error = this.#errorToC(e);
+        }
+        m._wa_js_group_exit_awaited(g, error);
+      }
+      const raised = m._wa_js_group_exit_end(g);
+      if (raised) throw this.#takeError(raised);
+      return value;
+    } finally {
+      ctx.signal.removeEventListener('abort', abort);
+      // This task owns the C group until its exit has ended; then tg does,
+      // since tg outlives the exit (its createTask says "finished"). Held
+      // by tg earlier, the group would be freed under its waiting exit once
+      // the body is done with tg.
+      freeWhenCollected(tg, callLater(m._wa_group_free, g));
+    }
+  }
+
+  #spawnInto(g, ctx, coroutine, args, options) {
+    const m = this.#m;
+    const owner = pointerOf(ctx.task, this.#port);
+    if (typeof coroutine === 'function') {
+      this.#asTask(owner, () => m._wa_js_group_check(g));
+      return this.#createJsTask(coroutine, args ?? {}, 'createTask', (ptr) => m._wa_js_group_adopt(g, ptr));
+    }
+    return this.#spawnC(coroutine, args ?? {}, options ?? {}, g, owner);
+  }
+
+  // Starts a C coroutine as a task; into group g when given, on behalf of
+  // the task at owner (a refusal is raised in its indicator, thrown here).
+  #spawnC(coroutine, args, options, g = 0, owner = 0) {
+    const params = this.#signature(coroutine, 'createTask');
+    const { name, signal } = readOptions(options, 'createTask');
+    const argsPtr = this.#marshalArgs(coroutine, params, args);
+    let taken = false; // wa_js_spawn takes argsPtr, whatever it returns
+    const spawn = () => this.#withCStrings([coroutine, name], (c, n) => {
+      taken = true;
+      return this.#m._wa_js_spawn(c, argsPtr, n, g);
+    });
+    let ptr;
+    try {
+      ptr = this.#asTask(owner, spawn); // owner 0: the host's indicator
+    } finally {
+      if (!taken) this.#m._wa_args_free(argsPtr);
+    }
+    if (!ptr) throw new Error(`createTask: the module could not start ${coroutine}`);
+    this.#wake();
+    return linkSignal(new Task(this.#port, ptr), signal);
+  }
+
+  // asyncio.timeout around body, in the JS task of ctx.
+  async #withTimeout(ctx, ms, body) {
+    const m = this.#m;
+    const self = pointerOf(ctx.task, this.#port);
+    const to = m._wa_timeout_new(ms);
+    if (!to) throw new MemoryError('timeout: no memory for a timeout');
+    const scope = {
+      expired: () => !!m._wa_timeout_expired(to),
+      when: () => m._wa_timeout_when(to),
+      reschedule: (when) => {
+        checkDelay('reschedule', when);
+        this.#asTask(self, () => m._wa_timeout_reschedule(to, when));
+        this.#wake();
+      },
+    };
+    freeWhenCollected(scope, callLater(m._wa_timeout_free, to)); // readable after exit
+    this.#asTask(self, () => m._wa_timeout_enter(to));
+    this.#wake();
+    let value;
+    let failed = false;
+    let error;
+    try {
+      value = await body(scope);
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+    this.#asTask(self, () => m._wa_timeout_exit(to, failed ? m._wa_js_err_raise(this.#errorToC(error)) : 0));
+    return value;
+  }
+
+  // ---- errors across the boundary ----------------------------------------
+
+  // The JS error for a C error: the one it was made from, or a new one
+  // (kept, so the same C error always gives the same JS error).
+  #errorFromC(e) {
+    if (!e) return null;
+    const m = this.#m;
+    const id = m._wa_js_err_host(e);
+    const kept = id ? this.#errors.get(id) : undefined;
+    if (kept && 'value' in kept) return kept.value;
+    const alive = kept?.weak.deref();
+    if (alive) return alive;
+    const type = m.UTF8ToString(m._wa_js_err_type(e));
+    const message = m.UTF8ToString(m._wa_js_err_message(e));
+    const n = m._wa_js_err_count(e);
+    const error = n > 0
+      ? new ExceptionGroup(message, Array.from({ length: n }, (_, i) => this.#errorFromC(m._wa_js_err_child(e, i))))
+      : errorOfType(type, message);
+    if (id) this.#errors.set(id, { weak: new WeakRef(error) });
+    else m._wa_js_err_set_host(e, this.#keepError(error, true));
+    return error;
+  }
+
+  // The JS error for a C error reference the caller owns, given up here.
+  #takeError(e) {
+    const error = this.#errorFromC(e);
+    this.#m._wa_js_err_unref(e);
+    return error;
+  }
+
+  // A new C error (a reference to give up) standing for a thrown JS value,
+  // which may be anything: a Proxy whose traps throw, an object String()
+  // cannot convert, a group holding itself. It never throws: with no wasm
+  // memory left it gives the runtime's preallocated MemoryError.
+  #errorToC(error, seen = new Set()) {
+    const m = this.#m;
+    const id = this.#keepError(error);
+    try {
+      const { type, message, children } = errorParts(error, seen);
+      if (!children) {
+        const e = this.#withCStrings([type, message], (t, msg) => m._wa_js_err_new(t, msg, id));
+        if (m._wa_js_err_host(e) !== id) this.#errors.delete(id); // the preallocated MemoryError
+        return e;
+      }
+      seen.add(error);
+      const parts = children.map((e) => this.#errorToC(e, seen));
+      const array = m._wa_js_ptrs_new(parts.length);
+      if (!array) {
+        parts.forEach((c) => m._wa_js_err_unref(c));
+        throw new MemoryError('no memory for an ExceptionGroup');
+      }
+      parts.forEach((c, i) => m._wa_js_ptrs_set(array, i, c));
+      let group = 0; // it takes the children's references
+      try {
+        group = this.#withCStrings([message], (msg) => m._wa_js_err_group(msg, array, parts.length, id));
+        if (m._wa_js_err_host(group) !== id) this.#errors.delete(id);
+        return group;
+      } finally {
+        if (!group) parts.forEach((c) => m._wa_js_err_unref(c));
+        m._free(array);
+      }
+    } catch (e) {
+      if (!(e instanceof MemoryError)) throw e;
+      this.#errors.delete(id);
+      return m._wa_js_err_nomem();
+    }
+  }
+
+  #keepError(error, weak = false) {
+    const id = this.#nextError++;
+    this.#errors.set(id, weak ? { weak: new WeakRef(error) } : { value: error });
+    return id;
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  #signature(coroutine, what) {
+    if (typeof coroutine !== 'string') {
+      throw new TypeError(`${what}: coroutine must be a name (string), not ${describe(coroutine)}`);
+    }
+    const signature = this.#signatures.get(coroutine);
+    if (!signature) {
+      throw new TypeError(`${what}: unknown coroutine '${coroutine}'; this module has: ${this.coroutines.join(', ')}`);
+    }
+    if (signature.error) throw new TypeError(`${what}: ${signature.error}`);
+    return signature.params;
+  }
+
+  // The C args of a call. Each value is read once (a getter or Proxy trap
+  // runs once, so what was checked is what C gets), and everything is
+  // checked before any wasm memory is taken, so a throw leaks nothing.
+  #marshalArgs(coroutine, params, args) {
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      throw new TypeError(`${coroutine}(): arguments must be a plain object, not ${describe(args)}`);
+    }
+    for (const key of Object.keys(args)) {
+      if (!params.some((p) => p.name === key)) {
+        throw new TypeError(`${coroutine}() got an unexpected argument '${checkText(key, `${coroutine}(): an argument name`)}'`);
+      }
+    }
+    const given = [];
+    for (const p of params) {
+      const value = args[p.name];
+      if (value === undefined) {
+        if (!p.optional) throw new TypeError(`${coroutine}() missing required argument '${p.name}' (${p.type})`);
+        continue;
+      }
+      const what = `${coroutine}(): argument '${p.name}'`;
+      if (p.type !== 'json' && typeof value !== p.type) {
+        throw new TypeError(`${what} must be a ${p.type}, not ${describe(value)}`);
+      }
+      given.push({ p, value: p.type === 'number' ? value : checkText(jsonText(p, value, what), what) });
+    }
+    const m = this.#m;
+    const ptr = m._wa_args_new();
+    if (!ptr) throw new MemoryError(`${coroutine}(): no memory for the arguments`);
+    try {
+      for (const { p, value } of given) {
+        const rc = p.type === 'number'
+          ? this.#withCStrings([p.name], (k) => m._wa_args_set_number(ptr, k, value))
+          : this.#withCStrings([p.name, value], (k, v) => m._wa_args_set_string(ptr, k, v));
+        if (rc < 0) throw new MemoryError(`${coroutine}(): no memory for argument '${p.name}'`);
+      }
+    } catch (error) {
+      m._wa_args_free(ptr);
+      throw error;
+    }
+    return ptr;
+  }
+
+  // Calls fn with the strings copied into wasm memory (null for undefined
+  // or null), then frees them. MemoryError when there is no room.
+  #withCStrings(strings, fn) {
+    const m = this.#m;
+    const ptrs = [];
+    try {
+      for (const s of strings) {
+        if (s === undefined || s === null) {
+          ptrs.push(0);
+          continue;
+        }
+        const size = m.lengthBytesUTF8(s) + 1;
+        const p = m._malloc(size);
+        if (!p) throw new MemoryError(`no memory for a string of ${size} bytes`);
+        ptrs.push(p);
+        m.stringToUTF8(s, p, size);
+      }
+      return fn(...ptrs);
+    } finally {
+      ptrs.forEach((p) => p && m._free(p));
+    }
+  }
+
+  #registerHostCallback(fn) {
+    const id = this.#nextHostId++;
+    this.#hostCallbacks.set(id, fn);
+    return id;
+  }
+
+  #runHostCallback(id, taskPtr) {
+    const fn = this.#hostCallbacks.get(id);
+    this.#hostCallbacks.delete(id);
+    if (fn) this.#guard('a done callback failed', () => fn(taskPtr));
+  }
+
+  // A user function that throws must not unwind through the wasm module.
+  #guard(what, fn) {
+    try {
+      fn();
+    } catch (error) {
+      try {
+        this.#opts.onError(what, error);
+      } catch {
+        // Nowhere left to report to.
+      }
+    }
+  }
+
+  #wake() {
+    if (!this.#pumping && !this.#armedNow && !this.#closed) this.#arm(0);
+  }
+
+  // Arms the one host timer: delay 0 = now, > 0 = ms, < 0 = nothing to do.
+  #arm(delay) {
+    this.#disarm?.();
+    this.#disarm = null;
+    this.#armedNow = delay === 0;
+    if (delay < 0) return;
+    const fire = () => this.#pump();
+    if (delay === 0) {
+      this.#disarm = this.#zeroDelay(fire);
+    } else {
+      const h = setTimeout(fire, Math.min(Math.ceil(delay), MAX_HOST_DELAY));
+      this.#disarm = () => clearTimeout(h);
+    }
+  }
+
+  #pump() {
+    this.#disarm = null;
+    this.#armedNow = false;
+    this.#pumping = true;
+    let delay;
+    try {
+      delay = this.#m.waPump(PUMP_BUDGET_MS);
+    } finally {
+      this.#pumping = false;
+    }
+    this.#arm(delay);
+  }
+}
+

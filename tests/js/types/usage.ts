@@ -1,0 +1,41 @@
+// Type-checked (tsc --strict, tests/types.test.mjs), never run: every
+// export of wasyncio used as a TypeScript program would use it.
+import {
+  CancelledError, ExceptionGroup, MemoryError, TimeoutError, createRuntime,
+  type Runtime, type Task, type TaskContext, type TaskGroup, type TimeoutScope,
+} from 'wasyncio';
+
+export async function main(): Promise<number> {
+  const rt: Runtime = await createRuntime({ clock: 'virtual', print: (line: string) => console.log(line) });
+  const c: Task = rt.createTask('some_coro', { param: 7 }, { name: 'c', signal: new AbortController().signal });
+  const j: Task<number> = rt.createTask(async (ctx: TaskContext) => {
+    await ctx.sleep(10);
+    const s: string = await ctx.sleep(5, 'five');
+    return s.length + (await ctx.wait(c) as number);
+  });
+  const grouped: Task<string> = rt.taskGroup(async (tg: TaskGroup) => {
+    tg.createTask('job', { task_id: 1, sleep_ms: 5 });
+    const child: Task<boolean> = tg.createTask(async () => true);
+    await tg.wait(child);
+    return 'done';
+  });
+  const all: unknown[] = await rt.gather([c, j, Promise.resolve(1)], { returnExceptions: true });
+  const timed = rt.timeout(100, async (_ctx: TaskContext, scope: TimeoutScope) => scope.when() + (scope.expired() ? 1 : 0));
+  const waited: Task<number> = rt.waitFor(j, 50);
+  const shielded: Task<number> = rt.shield(j);
+  try {
+    await rt.run('some_coro', { param: 1 });
+  } catch (error) {
+    if (error instanceof ExceptionGroup) {
+      const [match, rest] = error.split(CancelledError);
+      console.log(match?.exceptions.length, rest?.subgroup('ValueError'), error.derive([new TimeoutError()]));
+    } else if (error instanceof MemoryError) {
+      console.log(error.message);
+    }
+  }
+  j.addDoneCallback((t) => console.log(t.name, t.done(), t.cancelled(), t.cancelling(), t.exception()));
+  c.cancel('stop');
+  console.log(rt.stats().tasks, rt.parameters('some_coro')[0]?.type, rt.coroutines.length, rt.time(), all.length);
+  await rt.close();
+  return (await grouped).length + (await timed) + (await waited) + (await shielded) + (await rt.sleep(1, 2));
+}
