@@ -107,6 +107,11 @@ void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux);
    microtasks before the next one. */
 void wa__loop_note_host_call(void);
 int wa__loop_ready_count(void);
+/* Runs fn(arg) once the iteration under way has ended, as loop.stop()
+   ends run_forever, and `extra` more iterations after it, which run even
+   when nothing is ready and never move the virtual clock (one at a time: a
+   later call replaces it). */
+void wa__loop_at_iteration_end(wa_call_fn fn, void *arg, int extra);
 /* Virtual clock only (false otherwise): ms pass now, as if a task had
    computed that long; the test probes model slow work with it. */
 bool wa__clock_spend(double ms);

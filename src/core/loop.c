@@ -35,6 +35,9 @@ static bool host_called;
 static bool running;
 static double next_delay = -1;
 static unsigned iteration_left; /* handles of the current iteration not yet run */
+static wa_call_fn at_end_fn;    /* wa__loop_at_iteration_end's */
+static void *at_end_arg;
+static int at_end_extra;        /* iterations still to run before it */
 
 /* The task a step or a sleep timer belongs to: queued, it stays alive
    (it may end meanwhile, from outside, and be released by everyone else)
@@ -211,6 +214,19 @@ EMSCRIPTEN_KEEPALIVE double wa_loop_run(double budget_ms) {
   double start = emscripten_get_now();
   for (unsigned n = 1;; n++) {
     if (!iteration_left) {
+      if (at_end_fn && at_end_extra > 0) {
+        /* Whether or not anything is ready, and never moving the
+           virtual clock: CPython's own shutdown tasks fill these. */
+        at_end_extra--;
+        begin_iteration();
+        continue;
+      }
+      if (at_end_fn) {
+        wa_call_fn fn = at_end_fn;
+        at_end_fn = NULL;
+        fn(at_end_arg);
+        if (host_called) break;
+      }
       if (!can_iterate()) break;
       begin_iteration();
       if (!iteration_left) break; /* cannot happen: can_iterate said so */
@@ -224,6 +240,15 @@ EMSCRIPTEN_KEEPALIVE double wa_loop_run(double budget_ms) {
   }
   running = false;
   return next_delay = compute_delay();
+}
+
+/* loop.stop(): run_forever finishes the iteration under way, then stops.
+   Here fn runs then (or before the next iteration, when none is under
+   way), after `extra` more iterations; the host must pump the loop. */
+void wa__loop_at_iteration_end(wa_call_fn fn, void *arg, int extra) {
+  at_end_fn = fn;
+  at_end_arg = arg;
+  at_end_extra = extra;
 }
 
 /* A fiber switch loses wa_loop_run's return value on the way to JS (the

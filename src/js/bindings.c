@@ -150,6 +150,34 @@ EMSCRIPTEN_KEEPALIVE wa_task *wa_js_cancel_all(void) {
   return g;
 }
 
+static void shut_down(void *host_id) {
+  wa_task *all = wa_js_cancel_all();
+  wa__loop_note_host_call();
+  wa_host_callback((int)(intptr_t)host_id, all);
+}
+
+/* asyncio.run's end: main's done callback stops the loop, which finishes
+   that iteration; then _cancel_all_tasks. Calls the host back with host_id
+   and the gather to wait on (or NULL: none, or no memory, MemoryError in
+   the host's indicator) once the iteration under way has ended. */
+EMSCRIPTEN_KEEPALIVE void wa_js_shutdown(int host_id) {
+  wa__loop_at_iteration_end(shut_down, (void *)(intptr_t)host_id, 0);
+}
+
+static void call_host_now(void *host_id) {
+  wa__loop_note_host_call();
+  wa_host_callback((int)(intptr_t)host_id, NULL);
+}
+
+/* The rest of asyncio.run once the cancelled tasks have ended: that
+   iteration ends (the gather's done callback stopped the loop), then
+   shutdown_asyncgens and shutdown_default_executor each take two more
+   (their task's step, its done callback), in which tasks made by the
+   cleanup still run; then the host is called back with host_id. */
+EMSCRIPTEN_KEEPALIVE void wa_js_shutdown_finish(int host_id) {
+  wa__loop_at_iteration_end(call_host_now, (void *)(intptr_t)host_id, 4);
+}
+
 /* The error item i of a finished gather failed with (not a cancellation),
    marked as seen; NULL otherwise. */
 EMSCRIPTEN_KEEPALIVE wa_error *wa_js_gather_failure(const wa_task *g, int i) {

@@ -336,10 +336,17 @@ class Runtime {
 
   async #shutdown() {
     const m = this.#m;
-    const all = this.#asTask(0, () => m._wa_js_cancel_all());
+    // As asyncio.run stops its loop: the iteration under way ends first.
+    // (No gather: no task was pending, or no memory, raised in C then.)
+    const { all, error } = await this.#atIterationEnd((id) => m._wa_js_shutdown(id),
+      (ptr) => (ptr ? { all: ptr } : { error: m._wa_js_task_leave(0) }));
+    if (error) {
+      this.#guard('onError failed', () => this.#opts.onError(
+        'no memory to wait for the tasks cancelled at shutdown', this.#takeError(error)));
+    }
     if (all) {
       this.#wake();
-      await new Task(this.#port, all).then(() => {}, () => {}); // returnExceptions: it resolves
+      await new Promise((resolve) => this.#port.onDone(all, resolve));
       for (let i = 0, n = m._wa_gather_count(all); i < n; i++) {
         const error = m._wa_js_gather_failure(all, i);
         if (error) {
@@ -348,9 +355,20 @@ class Runtime {
             `unhandled exception during shutdown, in task ${name}`, this.#errorFromC(error)));
         }
       }
+      m._wa_task_release(all); // now, not at a GC: it holds every task it gathered
     }
+    await this.#atIterationEnd((id) => m._wa_js_shutdown_finish(id));
     this.#closed = true;
     this.#arm(-1);
+  }
+
+  // Asks C (through start(id)) to call back at an iteration's end; resolves
+  // with what read(pointer it passed) gives, read there and then.
+  #atIterationEnd(start, read = () => undefined) {
+    return new Promise((resolve) => {
+      start(this.#registerHostCallback((ptr) => resolve(read(ptr))));
+      this.#wake();
+    });
   }
 
   // Every call of the API checks it is not closed.
@@ -366,8 +384,7 @@ class Runtime {
 
   /** Counters: tasks alive (not yet freed), stack slabs allocated and idle
    *  in the pool, handles ready to run, timers pending, wasm memory bytes. */
-  stats() {
-    this.#open('stats');
+  stats() { // works once closed too: what is left
     const stat = (i) => this.#m._wa_js_stat(i);
     return {
       tasks: stat(0), slabs: stat(1), idleSlabs: stat(2), ready: stat(3), timers: stat(4), memory: stat(5),
@@ -498,9 +515,30 @@ class Runtime {
     };
   }
 
-  /** Runs a coroutine as a task and resolves with its result. */
+  /** Runs a coroutine (or a JS function) as a task and resolves with its
+   *  result. With {close: true} it is asyncio.run: once the task has
+   *  ended, the runtime shuts down (close()), and only then does run
+   *  settle, with the task's result or error. */
   async run(coroutine, args, options) {
-    return this.createTask(coroutine, args, options);
+    this.#open('run');
+    const isFunction = typeof coroutine === 'function';
+    const given = (isFunction ? args : options) ?? {};
+    if (given === null || typeof given !== 'object') {
+      throw new TypeError(`run: options must be an object, not ${describe(given)}`);
+    }
+    refuseUnknown(given, 'run', ['name', 'signal', 'close']);
+    const { name, signal, close = false } = given;
+    if (typeof close !== 'boolean') throw new TypeError(`run: close must be a boolean, not ${describe(close)}`);
+    const rest = {};
+    if (name !== undefined) rest.name = name;
+    if (signal !== undefined) rest.signal = signal;
+    const task = isFunction ? this.createTask(coroutine, rest) : this.createTask(coroutine, args, rest);
+    if (!close) return task;
+    try {
+      return await task;
+    } finally {
+      await this.close();
+    }
   }
 
   /** Resolves with value after ms of loop time (virtual time when virtual). */

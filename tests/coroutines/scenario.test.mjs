@@ -18,10 +18,12 @@ const CHECK_REFERENCE = !!process.env.SCENARIO_CHECK_REFERENCE;
 
 /** Runs steps as a scenario and checks its lines and outcome, and that
  *  every task it made was freed. `on`: the {rt, lines} of an earlier call
- *  to run on (default: a fresh runtime), which is returned. */
-async function expectScenario(steps, lines, outcome, { cpython = true, on } = {}) {
+ *  to run on (default: a fresh runtime), which is returned. The run ends
+ *  with the runtime's shutdown (rt.close(), as asyncio.run) unless the
+ *  runtime is to be used again: `on` given, or `keepOpen`. */
+async function expectScenario(steps, lines, outcome, { cpython = true, on, keepOpen = false } = {}) {
   const session = on ?? await testRuntime();
-  const got = await runScenario(session.rt, session.lines, steps);
+  const got = await runScenario(session.rt, session.lines, steps, { shutdown: !on && !keepOpen });
   assert.deepEqual({ lines: got.lines, outcome: got.outcome }, { lines, outcome });
   assert.equal(got.leaked, 0, 'every task of the run is freed when it ends');
   if (CHECK_REFERENCE && cpython) {
@@ -162,6 +164,7 @@ test('spawn: in a group body into the group, and a child inherits it; gather chi
       ['gather', [['g', [['spawn', 'c', [['sleep', 30], ['log_time', 'c (plain task)']]]]]], false],
     ]],
     ['log_time', 'after group'],
+    ['sleep', 20], // c outlives the group; the shutdown would cancel it once the root ends
   ], ['gather -> [None]', 'b (joined the group) @15', 'after group @15', 'c (plain task) @30'], 'return None');
 });
 
@@ -172,7 +175,7 @@ test('spawn: an id spawned again refers to the newer task', async () => {
 });
 
 test('steps may be given as JSON text or as an array the JS layer stringifies', async () => {
-  const s = await expectScenario('[["log", "from text"], ["return", "t"]]', ['from text'], 'return t');
+  const s = await expectScenario('[["log", "from text"], ["return", "t"]]', ['from text'], 'return t', { keepOpen: true });
   await expectScenario([['log', 'from array'], ['return', 'a']], ['from array'], 'return a', { on: s });
 });
 
@@ -187,14 +190,14 @@ test('deep nesting (30 levels of group, timeout and try) suspends fine on the de
 // ---- errors the interpreter raises --------------------------------------------
 
 test('malformed JSON fails with ScenarioError saying where; the runtime stays usable', async () => {
-  const s = await expectScenario('[["log", "a"],', [], 'raise ScenarioError(malformed JSON: JSON error at offset 14: unexpected end of input)', { cpython: false });
+  const s = await expectScenario('[["log", "a"],', [], 'raise ScenarioError(malformed JSON: JSON error at offset 14: unexpected end of input)', { cpython: false, keepOpen: true });
   await expectScenario(`${'['.repeat(70)}${']'.repeat(70)}`, [], 'raise ScenarioError(malformed JSON: JSON error at offset 64: nesting too deep)', { cpython: false, on: s });
   await expectScenario([['log', 'still works']], ['still works'], 'return None', { on: s });
 });
 
 test('an unknown step fails the task with ScenarioError naming the step; the steps before it ran', async () => {
   const s = await expectScenario([['log', 'a'], ['sleep', 1], ['slep', 5], ['log', 'b']], ['a'],
-    'raise ScenarioError(step 3: unknown step "slep")', { cpython: false });
+    'raise ScenarioError(step 3: unknown step "slep")', { cpython: false, keepOpen: true });
   await expectScenario([['log', 'after']], ['after'], 'return None', { on: s });
 });
 
@@ -225,14 +228,14 @@ test('wrong arguments fail with ScenarioError naming the step', async () => {
 });
 
 test('unknown ids: ScenarioError(unknown task \'x\') for await, cancel and shield', async () => {
-  const s = await expectScenario([['await', 'x']], [], "raise ScenarioError(unknown task 'x')");
+  const s = await expectScenario([['await', 'x']], [], "raise ScenarioError(unknown task 'x')", { keepOpen: true });
   await expectScenario([['cancel', 'y', null]], [], "raise ScenarioError(unknown task 'y')", { on: s });
   await expectScenario([['spawn', 'z', []], ['shield', 'z'], ['shield', 'Z']], ['z -> None'], "raise ScenarioError(unknown task 'Z')", { on: s });
   await expectScenario([['await', 5]], [], 'raise ScenarioError(unknown task 5)', { on: s });
 });
 
 test('log_error and reraise outside a handler fail with ScenarioError', async () => {
-  const s = await expectScenario([['log_error']], [], 'raise ScenarioError(step 1: log_error outside a handler)', { cpython: false });
+  const s = await expectScenario([['log_error']], [], 'raise ScenarioError(step 1: log_error outside a handler)', { cpython: false, keepOpen: true });
   await expectScenario([['log', 'x'], ['try', [['reraise']], { finally: [] }]], ['x'],
     'raise ScenarioError(step 1: reraise outside a handler)', { cpython: false, on: s });
 });

@@ -3,7 +3,7 @@
 // (asyncio.Runner with an exception handler printing what it gets).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidStateError } from 'wasyncio';
+import { CancelledError, InvalidStateError } from 'wasyncio';
 import { testRuntime } from '../helpers.mjs';
 
 test('close() cancels every pending task in creation order, lets them clean up, reports failures, as asyncio.run', async () => {
@@ -84,4 +84,82 @@ test('close() with nothing pending closes at once', async () => {
   await rt.close();
   assert.throws(() => rt.createTask('greet', { who: 'y' }), InvalidStateError);
   assert.deepEqual(errors, []);
+});
+
+// asyncio.run(main()) on CPython 3.13, the same program (tasks in the
+// same order, sleeps in ms):
+//   ['start a', 'step 0', 'main done', 'step 1', 'cancelled a', 'cleaned a', 'result 42']
+//   ['start x', 'cancelled x', 'cleaned x', 'raised main failed']
+// "step 1": main's done callback stops the loop, which first finishes that
+// iteration, so a task already queued in it runs once more before the
+// cancel reaches it.
+function programs(rt, lines) {
+  const worker = (name, ms) => async (ctx) => {
+    lines.push(`start ${name}`);
+    try {
+      await ctx.sleep(ms);
+      lines.push(`done ${name}`);
+    } catch (error) {
+      if (error instanceof CancelledError) lines.push(`cancelled ${name}`);
+      throw error;
+    } finally {
+      lines.push(`cleaned ${name}`);
+    }
+  };
+  const stepper = async (ctx) => {
+    for (let i = 0; i < 5; i++) {
+      lines.push(`step ${i}`);
+      await ctx.sleep(0);
+    }
+  };
+  return {
+    main: async (ctx) => {
+      rt.createTask(worker('a', 1000));
+      rt.createTask(stepper);
+      await ctx.sleep(0);
+      lines.push('main done');
+      return 42;
+    },
+    failingMain: async (ctx) => {
+      rt.createTask(worker('x', 1000));
+      await ctx.sleep(0);
+      throw new RangeError('main failed');
+    },
+  };
+}
+
+test('run(main, {close: true}) is asyncio.run: the iteration ends, the rest is cancelled and cleaned up, then it settles', async () => {
+  const { rt } = await testRuntime();
+  const lines = [];
+  const { main } = programs(rt, lines);
+  const result = await rt.run(main, { close: true });
+  lines.push(`result ${result}`);
+  assert.deepEqual(lines, ['start a', 'step 0', 'main done', 'step 1', 'cancelled a', 'cleaned a', 'result 42']);
+  assert.throws(() => rt.createTask(async () => 1), /createTask: the runtime is closed$/);
+  const { ready, timers } = rt.stats(); // still answers once closed
+  assert.deepEqual({ ready, timers }, { ready: 0, timers: 0 }, 'nothing left queued or timed');
+});
+
+test('run(main, {close: true}) rejects with main\'s error only after the shutdown, as asyncio.run', async () => {
+  const { rt } = await testRuntime();
+  const lines = [];
+  const { failingMain } = programs(rt, lines);
+  await rt.run(failingMain, { close: true }).catch((error) => lines.push(`raised ${error.message}`));
+  assert.deepEqual(lines, ['start x', 'cancelled x', 'cleaned x', 'raised main failed']);
+});
+
+test('run(coroutine, args, {close: true}) does the same for a C coroutine; bad options are TypeErrors', async () => {
+  const { rt, lines } = await testRuntime();
+  rt.createTask('worker', { label: 'other', ms: 1000 });
+  assert.equal(await rt.run('worker', { label: 'main', ms: 5, result: 7 }, { close: true }), 7);
+  assert.deepEqual(lines, ['start other', 'start main', 'end main', 'cancelled other: ']);
+  await assert.rejects(rt.run('worker', { ms: 1 }), /run: the runtime is closed$/);
+  const { rt: fresh } = await testRuntime();
+  await assert.rejects(fresh.run('worker', { ms: 1 }, { close: 'yes' }),
+    { name: 'TypeError', message: 'run: close must be a boolean, not the string "yes"' });
+  await assert.rejects(fresh.run('worker', { ms: 1 }, { shutdown: true }),
+    { name: 'TypeError', message: "run: unknown option 'shutdown' (it takes name, signal, close)" });
+  await assert.rejects(fresh.run(async () => 1, { closing: true }),
+    { name: 'TypeError', message: "run: unknown option 'closing' (it takes name, signal, close)" });
+  assert.equal(await fresh.run(async () => 5, { name: 'js', close: true }), 5);
 });

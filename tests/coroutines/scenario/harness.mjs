@@ -53,12 +53,16 @@ export async function drain(rt) {
 const roots = new WeakMap(); // rt -> the root Tasks run on it
 
 /** Runs steps (an array, or JSON text) as the root of a scenario on rt,
- *  whose print function appends to `lines`. Returns {lines, outcome, leaked}:
- *  the lines printed during the run (tasks outliving the root included),
- *  the root's outcome ('pending' when the run stalled before it ended, as
- *  reference.py says), and how many tasks are still in memory besides the
- *  root, which JS holds. */
-export async function runScenario(rt, lines, steps) {
+ *  whose print function appends to `lines`, as asyncio.run(root) would, as
+ *  reference.py does: until the root ends (or the run stalls: nothing
+ *  ready, no timer left), then rt.close(), which cancels what is still
+ *  pending and runs its cleanup. Returns {lines, outcome, leaked}: the
+ *  lines printed during the run and the shutdown, the root's outcome
+ *  ('pending' when the run stalled before it ended), and how many tasks
+ *  are still in memory besides the root, which JS holds.
+ *  {shutdown: false} leaves rt open instead: the loop runs until nothing is
+ *  left to do, and rt can run another scenario. */
+export async function runScenario(rt, lines, steps, { shutdown = true } = {}) {
   const first = lines.length;
   const before = rt.stats().tasks;
   const root = rt.createTask('scenario', { steps });
@@ -66,10 +70,16 @@ export async function runScenario(rt, lines, steps) {
   // one, the count of tasks in memory would drop and hide a leak (or read -1).
   if (!roots.has(rt)) roots.set(rt, []);
   roots.get(rt).push(root);
-  await drain(rt);
-  const outcome = root.done()
-    ? await root.then((v) => `return ${formatValue(v)}`, (e) => `raise ${formatError(e)}`)
-    : 'pending';
+  // The first to ask a cancelled task for its error gets the one it raised,
+  // with its message; later askers get a new one without (CPython's
+  // _make_cancelled_error). asyncio.run asks first, and so does this.
+  let outcome = 'pending'; // unless the root ends
+  const ended = root.then((value) => { outcome = `return ${formatValue(value)}`; },
+    (error) => { outcome = `raise ${formatError(error)}`; });
+  await (shutdown ? Promise.race([ended, drain(rt)]) : drain(rt));
+  // A shutdown whose cancelled tasks never end would wait for ever, as
+  // asyncio.run does; the run then stops when nothing is left to do.
+  if (shutdown) await Promise.race([rt.close(), drain(rt)]);
   return { lines: lines.slice(first), outcome, leaked: rt.stats().tasks - before - 1 };
 }
 

@@ -100,12 +100,21 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         selector.on_block = self._on_block
         self._now_ns = 0
         self._timer_seq = 0
+        self._created = {}  # task -> creation number, for the shutdown
         # A timer is due when its deadline is below now + resolution; with
         # the clock snapped to whole ns, one ns absorbs float noise.
         self._clock_resolution = 1e-9
 
     def time(self):
         return self._now_ns / 1e9
+
+    def create_task(self, coro, *, name=None, context=None):
+        task = super().create_task(coro, name=name, context=context)
+        self._created[task] = len(self._created)
+        return task
+
+    def creation_order(self, task):
+        return self._created[task]
 
     def _on_block(self, timeout):
         if timeout is None:
@@ -465,26 +474,43 @@ _stalled_tasks = []
 logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
 
 
+def shutdown(loop):
+    """What asyncio.run does once main has ended (Runner.close): cancel
+    every pending task and run the loop until they have ended, then
+    shutdown_asyncgens and shutdown_default_executor, two iterations each.
+    The one change: _cancel_all_tasks cancels in all_tasks()'s order, a
+    set's, which depends on memory addresses; here, as on the wasm side, it
+    is creation order."""
+    to_cancel = sorted(asyncio.all_tasks(loop), key=loop.creation_order)
+    if to_cancel:
+        for task in to_cancel:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*to_cancel, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.run_until_complete(loop.shutdown_default_executor())
+
+
 def run_scenario(steps):
-    """Runs one scenario on a fresh virtual-clock loop and returns
-    (lines, outcome). Unlike asyncio.run, tasks still running when the root
-    finishes are not cancelled: the loop goes on until nothing is ready and
-    no timer is left, which is when every task has finished (or the rest
-    can never proceed; the outcome is then "pending" if the root is one)."""
+    """Runs one scenario as asyncio.run(root) would, on a fresh
+    virtual-clock loop, and returns (lines, outcome): the lines printed
+    until the root ended and then through the shutdown (the cleanup of the
+    tasks it cancels included). The outcome is the root's, or "pending"
+    when the run stalled before it ended (nothing ready, no timer left,
+    where asyncio.run would wait for ever); the shutdown then cancels the
+    root too."""
     loop = VirtualClockLoop()
     # Unretrieved task errors are routine in scenarios; don't report them.
     loop.set_exception_handler(lambda loop, context: None)
     out = []
     try:
         root = loop.create_task(_task_main(steps, Ctx({}, out)), name="root")
-        loop.run_forever()
-        if not root.done():
-            outcome = "pending"
-        else:
-            try:
-                outcome = "return " + format_value(root.result())
-            except BaseException as e:
-                outcome = "raise " + format_error(e)
+        # As asyncio.run, the first to ask for the root's outcome: a task
+        # that raised CancelledError hands its own (with its message) once.
+        try:
+            outcome = "return " + format_value(loop.run_until_complete(root))
+        except BaseException as e:
+            outcome = "raise " + format_error(e) if root.done() else "pending"
+        shutdown(loop)
         _stalled_tasks.extend(t for t in asyncio.all_tasks(loop)
                               if not t.done())
     finally:
