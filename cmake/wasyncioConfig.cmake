@@ -2,11 +2,13 @@
 # a module (<target>.mjs + <target>.wasm) of the runtime plus your
 # coroutines, from any project:
 #
-#   find_package(wasyncio REQUIRED CONFIG
+#   find_package(wasyncio REQUIRED CONFIG NO_CMAKE_FIND_ROOT_PATH
 #                PATHS ${CMAKE_SOURCE_DIR}/node_modules/wasyncio/cmake)
 #   wa_add_module(my_module my_coros.c)
 #
-# (or include() this file). Configure with emcmake. What a module is made of
+# (NO_CMAKE_FIND_ROOT_PATH: Emscripten's toolchain file confines package
+# searches to its sysroot. Or include() this file, or add_subdirectory()
+# the package.) Configure with emcmake. What a module is made of
 # (sources, exports, flags) is src/module.json, which bin/wasyncio-cc.mjs
 # reads too. Every path here is absolute, so it works from outside.
 if(COMMAND wa_add_module)
@@ -49,12 +51,18 @@ list(JOIN _wa_methods "," _wa_methods)
 # One module = the runtime + the coroutines given. The link flags: Asyncify
 # for the fibers; STACK_OVERFLOW_CHECK=2 so a task's stack overflow is
 # caught (js/host.js); web-only ES6 glue, because 3.1.6's Node glue breaks
-# under ESM and Node 20's fetch (the JS layer hands Node the wasm bytes).
+# under ESM and Node 20's fetch (the JS layer hands Node the wasm bytes);
+# no ASSERTIONS, which -O0 turns on and which make that glue refuse Node.
 function(wa_add_module target)
   add_executable(${target} ${WASYNCIO_RUNTIME_SOURCES} ${ARGN})
   target_include_directories(${target} PRIVATE ${WASYNCIO_INCLUDE_DIRS})
   target_compile_options(${target} PRIVATE ${_wa_compile})
   set_target_properties(${target} PROPERTIES SUFFIX ".mjs")
+  if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+    # No build type would be -O0: several times slower tasks.
+    target_compile_options(${target} PRIVATE -O2)
+    target_link_options(${target} PRIVATE -O2)
+  endif()
   target_link_options(${target} PRIVATE ${_wa_link}
     -sEXPORTED_FUNCTIONS=${_wa_exports}
     -sEXPORTED_RUNTIME_METHODS=${_wa_methods}

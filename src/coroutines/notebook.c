@@ -2,7 +2,7 @@
  * notebook.c: the seed notebook's cells, as C coroutines.
  *
  * Each prints exactly what CPython 3.13 prints for the same Python cell
- * (tests/notebook.test.mjs quotes CPython's output). The task group and
+ * (tests/coroutines/notebook.test.mjs quotes CPython's output). The task group and
  * gather cells are whole cells in one coroutine: they show the C API.
  */
 #include <math.h>

@@ -1,7 +1,7 @@
 /*
  * scenario.c: the `scenario {steps}` coroutine, an interpreter for the step
- * language of tests/scenario/LANGUAGE.md, written on the public C API so it
- * also shows that API in use. tests/scenario/reference.py runs the same
+ * language of tests/coroutines/scenario/LANGUAGE.md, written on the public C API so it
+ * also shows that API in use. tests/coroutines/scenario/reference.py runs the same
  * language on CPython's asyncio; the differential test compares the two.
  *
  * One run: the root task (called from JavaScript with only `steps`) creates

@@ -29,7 +29,11 @@ export interface RuntimeOptions {
   stackSize?: number;
   /** Bytes of Asyncify buffer per task: a multiple of 16, 512 to 2^26. */
   asyncifySize?: number;
-  /** A module built with your own coroutines (default: the product one). */
+  /** Where the package's wasm is, when a bundler moved it: a URL, a string
+   *  (Node: a path or URL; browsers: a URL against the page) or the bytes.
+   *  Not with `module`, which says where its own wasm is. */
+  wasm?: URL | string | ArrayBuffer | ArrayBufferView;
+  /** A module built with your own coroutines (default: the package's). */
   module?: ModuleSource;
 }
 
@@ -38,6 +42,12 @@ export interface TaskOptions {
   name?: string;
   /** Aborting it cancels the task, with the abort reason as the message. */
   signal?: AbortSignal;
+}
+
+export interface RunOptions extends TaskOptions {
+  /** asyncio.run: once the task has ended, close() the runtime (cancel
+   *  what is still pending, wait for its cleanup), then settle. */
+  close?: boolean;
 }
 
 export interface GatherOptions {
@@ -131,7 +141,8 @@ export interface Runtime {
   parameters(coroutine: string): Parameter[];
   createTask(coroutine: string, args?: CoroutineArgs, options?: TaskOptions): Task;
   createTask<T>(fn: (ctx: TaskContext) => T | PromiseLike<T>, options?: TaskOptions): Task<T>;
-  run(coroutine: string, args?: CoroutineArgs, options?: TaskOptions): Promise<unknown>;
+  run(coroutine: string, args?: CoroutineArgs, options?: RunOptions): Promise<unknown>;
+  run<T>(fn: (ctx: TaskContext) => T | PromiseLike<T>, options?: RunOptions): Promise<T>;
   taskGroup<T>(body: (tg: TaskGroup) => T | PromiseLike<T>, options?: TaskOptions): Task<T>;
   gather(items: Iterable<Awaitable>, options?: GatherOptions): Task<unknown[]>;
   shield<T>(task: Awaitable<T>): Task<T>;
@@ -140,8 +151,9 @@ export interface Runtime {
   waitFor<T>(x: Awaitable<T>, ms: number, options?: TaskOptions): Task<T>;
   sleep(ms: number): Promise<undefined>;
   sleep<V>(ms: number, value: V): Promise<V>;
-  /** asyncio.run's shutdown: cancels every pending task, waits for their
-   *  cleanup, reports failures, then closes (every later call throws). */
+  /** asyncio.run's shutdown: lets the loop iteration under way end,
+   *  cancels every pending task, waits for their cleanup, reports failures,
+   *  then closes (every later call but stats() throws). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

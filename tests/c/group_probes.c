@@ -1,6 +1,6 @@
 /*
  * group_probes.c: probes for the rules of task groups and gather that the
- * scenario language cannot show (tests/scenario.test.mjs drives them).
+ * scenario language cannot show (tests/coroutines/scenario.test.mjs drives them).
  * Each mirrors a small CPython program; the lines it prints are what
  * CPython 3.13 prints for that program, with repr()s left out.
  */

@@ -1,8 +1,8 @@
 /*
- * json_test.c: the checks of src/json.c. npm test runs them built to wasm
- * (tests/json.test.mjs); they also build natively:
+ * json_test.c: the checks of src/coroutines/json.c. npm test runs them built to wasm
+ * (tests/coroutines/json.test.mjs); they also build natively:
  *
- *   gcc -std=c11 -Wall -Wextra -I src tests/c/json_test.c src/json.c -o /tmp/jt && /tmp/jt
+ *   gcc -std=c11 -Wall -Wextra -I src/coroutines tests/c/json_test.c src/coroutines/json.c -o /tmp/jt && /tmp/jt
  *
  * Add -fsanitize=address,undefined to check for leaks and undefined
  * behaviour. Prints each failed check and exits non-zero if there were any.

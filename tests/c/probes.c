@@ -404,14 +404,14 @@ static int group_errors(wa_task *self, const wa_args *args) {
 }
 WA_EXPORT_COROUTINE(group_errors, "")
 
-/* ---- for tests/hostile.test.mjs ------------------------------------------
+/* ---- for tests/reliability/hostile.test.mjs ------------------------------------------
    echo returns its string argument exactly as it reached C (strlen and all),
    so a test can tell whether a string crossed into C intact. */
 static int echo(wa_task *self, const wa_args *args) {
   return wa_return_string(self, wa_arg_string(args, "text"));
 }
 WA_EXPORT_COROUTINE(echo, "text:string")
-/* ---- end of tests/hostile.test.mjs probes ------------------------------- */
+/* ---- end of tests/reliability/hostile.test.mjs probes ------------------------------- */
 
 /* ---- memory.test.mjs ------------------------------------------------------ */
 

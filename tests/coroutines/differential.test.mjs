@@ -1,6 +1,6 @@
-// Differential test: random scenarios (tests/scenario/LANGUAGE.md), made
-// and run on CPython 3.13's asyncio by tests/scenario/reference.py in one
-// Python process, then each run here by src/scenario.c on a fresh runtime.
+// Differential test: random scenarios (tests/coroutines/scenario/LANGUAGE.md), made
+// and run on CPython 3.13's asyncio by tests/coroutines/scenario/reference.py in one
+// Python process, then each run here by src/coroutines/scenario.c on a fresh runtime.
 // Both must print the same lines and end the root the same way, and every
 // task must be freed once the run is over.
 //
@@ -28,7 +28,7 @@ const SHOWN = 5; // mismatches described in full
 
 function describe(seed, index, c, got) {
   const parts = [
-    `seed ${seed}, index ${index} (reproduce: PYENV_VERSION=3.13.0 python3 tests/scenario/reference.py --generate ${seed} ${index + 1} --run | tail -1)`,
+    `seed ${seed}, index ${index} (reproduce: PYENV_VERSION=3.13.0 python3 tests/coroutines/scenario/reference.py --generate ${seed} ${index + 1} --run | tail -1)`,
     `scenario: ${JSON.stringify(c.steps)}`,
   ];
   if (got.outcome !== c.outcome) parts.push(`outcome: CPython ${c.outcome}\n         wasm    ${got.outcome}`);

@@ -1,4 +1,4 @@
-// The scenario interpreter's JSON parser (src/json.c): its C checks
+// The scenario interpreter's JSON parser (src/coroutines/json.c): its C checks
 // (tests/c/json_test.c) built to wasm with a 16 KiB stack, as tasks have.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

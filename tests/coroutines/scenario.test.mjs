@@ -1,11 +1,11 @@
-// The scenario language (tests/scenario/LANGUAGE.md) run by src/scenario.c:
+// The scenario language (tests/coroutines/scenario/LANGUAGE.md) run by src/coroutines/scenario.c:
 // every step, formatting, `return` unwinding, errors for malformed input;
 // then one hand-written scenario per rule of ASYNCIO_SEMANTICS.md sections
 // 3, 4, 6 and 7, plus C probes (tests/c/group_probes.c) for what steps
 // cannot express.
 //
 // Expected lines and outcomes are literal. Those of every scenario not
-// marked {cpython: false} are what tests/scenario/reference.py prints for it
+// marked {cpython: false} are what tests/coroutines/scenario/reference.py prints for it
 // on CPython 3.13; SCENARIO_CHECK_REFERENCE=1 re-checks them against
 // CPython while the tests run. The {cpython: false} ones are the
 // interpreter's own error messages, which LANGUAGE.md leaves to each side.

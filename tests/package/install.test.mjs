@@ -64,6 +64,8 @@ test('npm installs the tarball into a new project with no registry, linking wasy
   const deps = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).dependencies;
   assert.match(deps?.wasyncio ?? '', /wasyncio-.*\.tgz$/, 'the project depends on the tarball');
   t.diagnostic(`npm install of the tarball: ${pack.installMs} ms`);
+  const warnings = pack.install.stderr.trim();
+  if (warnings) t.diagnostic(`npm install warned:\n${warnings}`);
   console.log(`# install time: ${pack.installMs} ms`);
 });
 
@@ -180,11 +182,10 @@ test('TypeScript: a strict tsc accepts the typed usage against the installed dec
   for (const f of ['usage.ts', 'tsconfig.json']) copyFileSync(join(REPO, 'tests/js/types', f), join(ts, f));
   copyFixtures(ts, ['bad.ts', 'tsconfig.bad.json']);
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const good = await run(process.execPath, [tsc, '-p', join(ts, 'tsconfig.json')], { cwd: ts });
+  const good = await run(process.execPath, [tsc, '-p', join(ts, 'tsconfig.json'), '--listFiles'], { cwd: ts });
   assert.equal(good.status, 0, said(good));
-  // --traceResolution: the declarations come from the installed package.
-  const trace = await run(process.execPath, [tsc, '-p', join(ts, 'tsconfig.json'), '--traceResolution'], { cwd: ts });
-  assert.match(trace.stdout, /Module name 'wasyncio' was successfully resolved to '[^']*\/project\/node_modules\/wasyncio\/src\/js\/wasyncio\.d\.mts'/);
+  // The declarations checked are the installed package's.
+  assert.ok(good.stdout.split('\n').includes(join(installed, 'src/js/wasyncio.d.mts')), good.stdout);
 
   const bad = await run(process.execPath, [tsc, '-p', join(ts, 'tsconfig.bad.json')], { cwd: ts });
   assert.notEqual(bad.status, 0, `tsc accepted bad.ts:\n${said(bad)}`);
@@ -290,7 +291,7 @@ test('CMake from outside: find_package(wasyncio) + wa_add_module builds a module
   console.log(`# CMake build time: configure ${configure.ms} ms + build ${build.ms} ms`);
 
   const r = await run('node', ['run-module.mjs', 'build-cmake/mycm'], { cwd: project, env: bareEnv() });
-  assert.equal(r.status, 0, `the module CMake built (configured with no CMAKE_BUILD_TYPE) does not load in Node:\n${said(r)}`);
+  assert.equal(r.status, 0, `the module CMake built (configured with no CMAKE_BUILD_TYPE, so linked at -O0, where emcc defaults to -sASSERTIONS=1 and the ENVIRONMENT=web glue then refuses Node) does not load in Node:\n${said(r)}`);
   const got = JSON.parse(r.stdout);
   assert.ok(got.coroutines.includes('scale_later'), `scale_later in ${got.coroutines}`);
   assert.ok(!got.coroutines.includes('some_coro'), `the notebook is not linked: ${got.coroutines}`);

@@ -1,4 +1,4 @@
-// Runs scenarios (tests/scenario/LANGUAGE.md) on the wasm runtime and on
+// Runs scenarios (tests/coroutines/scenario/LANGUAGE.md) on the wasm runtime and on
 // CPython's asyncio (reference.py), giving both results in the same shape:
 // {lines, outcome}, the outcome being 'return V' or 'raise E' formatted as
 // LANGUAGE.md says. Shared by scenario.test.mjs and differential.test.mjs.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Run scenarios (tests/scenario/LANGUAGE.md) on CPython's own asyncio.
+"""Run scenarios (tests/coroutines/scenario/LANGUAGE.md) on CPython's own asyncio.
 
-This is the CPython half of the differential test: src/scenario.c runs the
+This is the CPython half of the differential test: src/coroutines/scenario.c runs the
 same JSON step lists on the runtime, and the two outputs must match line for
 line. Everything that decides scheduling here is the stdlib's (the event
 loop's _run_once, Task, TaskGroup, gather, shield, timeout); this file only

@@ -1,4 +1,5 @@
-// Type-checked (tsc --strict, tests/types.test.mjs), never run: every
+// Type-checked (tsc --strict, tests/js/types.test.mjs and, from the
+// installed tarball, tests/package/install.test.mjs), never run: every
 // export of wasyncio used as a TypeScript program would use it.
 import {
   CancelledError, ExceptionGroup, MemoryError, TimeoutError, createRuntime,
@@ -36,6 +37,10 @@ export async function main(): Promise<number> {
   j.addDoneCallback((t) => console.log(t.name, t.done(), t.cancelled(), t.cancelling(), t.exception()));
   c.cancel('stop');
   console.log(rt.stats().tasks, rt.parameters('some_coro')[0]?.type, rt.coroutines.length, rt.time(), all.length);
+  const other: Runtime = await createRuntime({ wasm: new URL('./wasyncio.wasm', 'file:///somewhere/') });
+  const answer: number = await other.run(async (ctx: TaskContext) => ctx.sleep(1, 42), { name: 'main', close: true });
+  const fromC: unknown = await (await createRuntime({ wasm: new Uint8Array(8) })).run('some_coro', { param: 1 }, { close: true });
+  console.log(answer, fromC);
   await rt.close();
   return (await grouped).length + (await timed) + (await waited) + (await shielded) + (await rt.sleep(1, 2));
 }
