@@ -19,6 +19,6 @@ fi
 # tests would otherwise load the last good wasm).
 status=0
 cmake --build "$out" --parallel 2 -- --no-print-directory > "$out/build.log" 2>&1 || status=$?
-grep -v '^\[' "$out/build.log" || true
+grep -vE '^(\[|-- )' "$out/build.log" || true
 [ "$status" = 0 ] || { echo "wasyncio: the build failed (log: $out/build.log)" >&2; exit "$status"; }
 test -f "$out/wasyncio.wasm" && test -f "$out/wasyncio_test.wasm" && test -f "$out/json_test.cjs"

@@ -24,8 +24,9 @@
 # - tests/reliability/soak.test.mjs under ASan: a benchmark-like run (20,000 tasks of
 #   each kind, minutes under ASan) whose bound on memory growth ASan's
 #   quarantine breaks too. UBSan runs it, at the full count.
-# - tests/package/ (both builds): they pack, install and bundle the product
-#   module from build/; nothing in them runs sanitized C.
+# - tests/package/ and tests/readme.test.mjs (both builds): they pack,
+#   install and bundle the product module from build/; nothing in them runs
+#   sanitized C.
 # And under ASan the differential test runs SCENARIO_COUNT=100 scenarios
 # (the first 100 of the 500 the other runs check): each needs a fresh
 # runtime, and an ASan runtime takes about 0.4 s to start (its allocator
@@ -50,9 +51,9 @@ bash scripts/build.sh
 
 for san in $sanitizers; do
   case $san in
-    address) dir=build-asan skip='tests/(web/web|reliability/memory|reliability/soak|package/[a-z]+)\.test\.mjs'
+    address) dir=build-asan skip='tests/(web/web|reliability/memory|reliability/soak|package/[a-z]+|readme)\.test\.mjs'
       export SCENARIO_COUNT=${scenarios:-100} ;;
-    undefined) dir=build-ubsan skip='tests/(web/web|package/[a-z]+)\.test\.mjs'
+    undefined) dir=build-ubsan skip='tests/(web/web|package/[a-z]+|readme)\.test\.mjs'
       if [ -n "$scenarios" ]; then export SCENARIO_COUNT=$scenarios; else unset SCENARIO_COUNT; fi ;;
     *) echo "sanitize.sh: unknown sanitizer '$san' (address or undefined)" >&2; exit 2 ;;
   esac

@@ -2,18 +2,22 @@
  * internal.h: what the runtime's files share. Nothing here is public.
  *
  * The model is CPython's asyncio, translated:
- *   - loop.c     one FIFO ready queue of handles, run one iteration at a
- *                time; due timers join it behind what is already there.
- *   - timer.c    a min-heap of deadlines, ties broken by sequence number.
- *   - task.c     Task.__step / __wakeup: a task is resumed by a handle,
- *                runs on its fiber until it suspends or ends.
- *   - cancel.c   Task.cancel / cancelling / uncancel.
- *   - sleep.c    asyncio.sleep: a future embedded in the task.
- *   - future.c   asyncio.Future: a task with no body, ended by code.
- *   - group.c    asyncio.TaskGroup.
- *   - gather.c   asyncio.gather.  shield.c: asyncio.shield.
- *   - timeout.c  asyncio.timeout and wait_for.
- *   - fiber.c    C stacks and Asyncify buffers, pooled; overflow checks.
+ *   - core/loop.c     one FIFO ready queue of handles, run one iteration at
+ *                     a time; due timers join it behind what is there.
+ *   - core/timer.c    a min-heap of deadlines, ties broken by sequence.
+ *   - core/task.c     Task.__step / __wakeup: a task is resumed by a
+ *                     handle and runs its body through its wa_task_ops.
+ *   - core/cancel.c   Task.cancel / cancelling / uncancel, through the
+ *                     wa_waiter_ops of what the task awaits.
+ *   - core/coro.c     a C coroutine as a task's body, on its fiber.
+ *   - core/sleep.c    asyncio.sleep: a future embedded in the task.
+ *   - core/future.c   asyncio.Future: a task with no body, ended by code.
+ *   - core/fiber.c    C stacks and Asyncify buffers, pooled; overflows.
+ *   - structured/     TaskGroup, gather, shield, timeout and wait_for.
+ *   - js/jstask.c     a JavaScript function as a task's body.
+ *   - js/bindings.c   the calls the JS layer makes.
+ * A new kind of task is a wa_task_ops; a new awaitable (sync/, later) a
+ * wa_waiter_ops: the core names neither.
  */
 #ifndef WA_INTERNAL_H
 #define WA_INTERNAL_H

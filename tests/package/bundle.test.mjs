@@ -5,26 +5,14 @@
 // Web Worker. Needs the built module; npm test builds it first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 import { serve } from '../../scripts/serve.mjs';
 import { checkBuild, copyFixtures, packAndInstall, removeDir, tempDir } from './pack.mjs';
 
 let dir, project, out, metafile, server, origin, browser;
-
-function chromiumPath() {
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
-    } catch {
-      // try the next name
-    }
-  }
-  throw new Error('chromium is not installed: apt-get install -y chromium (npm test does it as root)');
-}
 
 before(async () => {
   checkBuild();
@@ -53,7 +41,7 @@ before(async () => {
   let url;
   ({ server, url } = await serve(0, out));
   origin = new URL('/', url).href;
-  browser = await chromium.launch({ executablePath: chromiumPath() });
+  browser = await launchChromium();
 });
 
 after(async () => {

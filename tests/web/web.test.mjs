@@ -2,27 +2,15 @@
 // no browser is downloaded): load the module, click the cells, read the log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 import { serve } from '../../scripts/serve.mjs';
 
 let server, url, browser, page;
 const pageErrors = [];
 
-function chromiumPath() {
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
-    } catch {
-      // try the next name
-    }
-  }
-  throw new Error('chromium is not installed: apt-get install -y chromium (npm test does it as root)');
-}
-
 before(async () => {
   ({ server, url } = await serve(0));
-  browser = await chromium.launch({ executablePath: chromiumPath() });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
