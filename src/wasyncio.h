@@ -256,6 +256,11 @@ void *wa_arg_pointer(const wa_args *a, const char *key);
 
 /* ---- Output and registration -------------------------------------------- */
 
+/* Prints every pending task through wa_print, as a tree by creator (who
+   spawned whom) with what each waits on, like `python -m asyncio pstree`:
+   for a program that seems stuck. */
+void wa_print_task_tree(void);
+
 /* Prints one line through the host's print function. */
 void wa_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -22,6 +22,7 @@ bool wa_task_cancel(wa_task *t, const char *msg) {
      to cancel a failed task counts as having seen its exception. */
   t->retrieved = true;
   if (t->state != TASK_PENDING) return false;
+  WA_TRACE(wa__trace(TRACE_CANCEL, t, 0, 0, NULL, msg));
   if (t->ops->cancel) return t->ops->cancel(t, msg); /* a future's own */
   /* Tasks awaiting each other in a cycle would pass the request round for
      ever (CPython: RecursionError). Once round is enough: the cycle is a

@@ -187,10 +187,16 @@ typedef struct wa_waiter_ops {
   bool (*cancel)(wa_task *t, const char *msg);
   /* The task ended from outside while suspended: nothing may wake it. */
   void (*forget)(wa_task *t);
+  /* When it ends by itself (a sleep's deadline); NULL: it has none. */
+  double (*deadline)(const wa_task *t);
 } wa_waiter_ops;
 
 struct wa_task {
   unsigned id;
+  unsigned parent_id;    /* the task running when it was made, or 0 */
+  unsigned container_id; /* the group's or gather's future it belongs to */
+  const char *container_what; /* "group" or "gather" */
+  double created_at;     /* loop time */
   int refs;
   char *name;
   const wa_task_ops *ops;
@@ -229,6 +235,10 @@ struct wa_task {
 };
 
 extern wa_task *wa__current;
+/* The JS task whose function is running synchronously inside its step
+   (jstask.c), or NULL: the parent of the tasks that code makes. JS code
+   after an await runs outside any step, and its tasks have no parent. */
+extern wa_task *wa__js_stepping;
 
 /* A new task object, pending, with the caller's and the runtime's
    references; nothing is queued. name NULL: "Task-<n>". NULL when out of
@@ -344,6 +354,42 @@ int wa__fiber_slabs(bool idle_only);
 /* ---- registry.c --------------------------------------------------------- */
 
 wa_coro_fn wa__registry_find(const char *name);
+const char *wa__registry_name_of(wa_coro_fn fn);
+
+/* ---- trace.c ------------------------------------------------------------ */
+
+typedef enum {
+  TRACE_CREATED,   /* other: parent id; value: 1 for a future; what: type; text: name */
+  TRACE_MEMBER,    /* other: the group's or gather's future it joined */
+  TRACE_STEP,      /* value: 1 when an error is thrown in */
+  TRACE_SUSPENDED, /* what: what it waits on; other: the task awaited; value: deadline */
+  TRACE_CANCEL,    /* a cancel was requested; text: its message */
+  TRACE_ENDED,     /* value: its wa_state; text: the error ("Type: message") */
+} wa_trace_kind;
+
+/* Read by the host (post.js) straight from memory: keep the layout. */
+typedef struct {
+  double time;
+  double value;
+  uint32_t task;
+  uint32_t other;
+  const char *what; /* static */
+  char *text;       /* owned */
+  uint32_t kind;
+  uint32_t pad;
+} wa_trace_event;
+
+extern bool wa__tracing; /* someone listens: record events */
+void wa__trace(wa_trace_kind kind, const wa_task *t, unsigned other, double value,
+               const char *what, const char *text);
+void wa__trace_created(const wa_task *t);
+void wa__trace_suspended(const wa_task *t);
+void wa__trace_ended(const wa_task *t);
+/* One branch when nobody listens. */
+#define WA_TRACE(call) \
+  do {                 \
+    if (wa__tracing) call; \
+  } while (0)
 
 /* ---- host (host.js) ----------------------------------------------------- */
 

@@ -67,3 +67,10 @@ wa_coro_fn wa__registry_find(const char *name) {
 EMSCRIPTEN_KEEPALIVE int wa_registry_count(void) { return count; }
 EMSCRIPTEN_KEEPALIVE const char *wa_registry_name(int i) { return entries[i].name; }
 EMSCRIPTEN_KEEPALIVE const char *wa_registry_params(int i) { return entries[i].params; }
+
+/* The name fn is registered under, or NULL. */
+const char *wa__registry_name_of(wa_coro_fn fn) {
+  for (int i = 0; i < count; i++)
+    if (entries[i].fn == fn) return entries[i].name;
+  return NULL;
+}

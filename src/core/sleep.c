@@ -16,7 +16,10 @@ static void forget(wa_task *t) {
   t->sleep_state = SLEEP_DONE;
 }
 
-static const wa_waiter_ops sleep_waiter = {"sleep", cancel, forget};
+static double deadline(const wa_task *t) { return t->sleep_timer.when; }
+
+static const wa_waiter_ops sleep_waiter = {
+    .what = "sleep", .cancel = cancel, .forget = forget, .deadline = deadline};
 
 int wa_sleep(double ms) {
   wa_task *t = wa__current;

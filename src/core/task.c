@@ -15,6 +15,7 @@
 #include "internal.h"
 
 wa_task *wa__current;
+wa_task *wa__js_stepping;
 int wa__tasks_alive; /* allocated and not yet freed */
 
 /* asyncio.all_tasks: the pending tasks (not futures), in creation order,
@@ -86,6 +87,10 @@ wa_task *wa__task_alloc(const char *name, const wa_task_ops *ops) {
   t->id = next_id++;
   t->refs = 2; /* the caller's, and the runtime's until it ends */
   t->ops = ops;
+  wa_task *parent = wa__current ? wa__current : wa__js_stepping;
+  t->parent_id = parent ? parent->id : 0;
+  t->created_at = wa_time();
+  WA_TRACE(wa__trace_created(t));
   return t;
 }
 
@@ -165,10 +170,8 @@ void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome) {
     wa__ready_push(H_DONE_CB, t, cb);
   }
   t->callbacks = t->callbacks_tail = NULL;
+  WA_TRACE(wa__trace_ended(t));
 }
-
-
-
 
 void wa__task_end_with(wa_task *t, wa_error *e) {
   wa__task_finish(t, wa__error_is_cancel(e) ? TASK_CANCELLED : TASK_FAILED, e);
@@ -212,6 +215,7 @@ void wa__task_step(wa_task *t, wa_error *exc) {
     wa__task_end_with(t, exc);
     return;
   }
+  WA_TRACE(wa__trace(TRACE_STEP, t, 0, exc != NULL, NULL, NULL));
   t->ops->step(t, exc);
 }
 
@@ -276,7 +280,8 @@ static bool cancel_awaited(wa_task *t, const char *msg) {
 static void forget_awaited(wa_task *t) { remove_callbacks(t->awaiting, match_waiter, t); }
 
 /* Awaiting a task or future: a cancel goes to what is awaited. */
-static const wa_waiter_ops task_waiter = {"task", cancel_awaited, forget_awaited};
+static const wa_waiter_ops task_waiter = {
+    .what = "task", .cancel = cancel_awaited, .forget = forget_awaited};
 
 int wa__task_wait_on(wa_task *waiter, wa_task *t) {
   wa_callback *cb = callback_new((wa_callback){.kind = CB_WAKEUP, .waiter = waiter});

@@ -28,7 +28,10 @@ void wa_host_task_drop(int host_id);
 static void step(wa_task *t, wa_error *exc) {
   t->started = true;
   wa__loop_note_host_call();
+  wa_task *outer = wa__js_stepping; /* a step runs JS, which may step C */
+  wa__js_stepping = t;
   wa_host_task_step(t->host_id, exc);
+  wa__js_stepping = outer;
   wa__error_unref(exc);
 }
 
@@ -63,7 +66,7 @@ static const wa_task_ops host_ops = {
     .dropped = dropped, .cancel_requested = cancel_requested};
 
 /* A bare yield (sleep(0), or awaiting itself): nothing to cancel. */
-static const wa_waiter_ops yield_waiter = {"yield", NULL, NULL};
+static const wa_waiter_ops yield_waiter = {.what = "yield"};
 
 EMSCRIPTEN_KEEPALIVE wa_task *wa_js_task_new(const char *name, int host_id) {
   wa_task *t = wa__task_alloc(name, &host_ops);
@@ -84,6 +87,7 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
     if (wa__task_claim_room(t) < 0) return -2;
     t->waiting = &yield_waiter;
     wa__ready_push(H_STEP, t, wa__self_await_error(t));
+    WA_TRACE(wa__trace_suspended(t));
     return 1;
   }
   if (x->state != TASK_PENDING) return 0;
@@ -91,6 +95,7 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
     wa_error_clear(); /* raised in whatever context is current: JS reports it */
     return -2;
   }
+  WA_TRACE(wa__trace_suspended(t));
   return 1;
 }
 
@@ -102,6 +107,7 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_yield(wa_task *t) {
   if (wa__task_claim_room(t) < 0) return -2;
   t->waiting = &yield_waiter;
   wa__ready_push(H_STEP, t, NULL);
+  WA_TRACE(wa__trace_suspended(t));
   return 1;
 }
 

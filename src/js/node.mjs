@@ -8,6 +8,7 @@ import { fetchBytes, runtimeFactory } from './runtime.mjs';
 
 export {
   CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Task, TaskGroup, TaskContext,
+  TraceRecorder,
 } from './runtime.mjs';
 
 /** Creates a runtime: one wasm module instance with its own scheduler. */

@@ -247,6 +247,7 @@ class Runtime {
   #opts;
   #signatures = new Map();
   #hostCallbacks = new Map();
+  #recorders = new Set(); // rt.trace()s running
   #nextHostId = 1;
   #disarm = null;     // cancels the armed host timer
   #armedNow = false;  // the armed timer is a zero-delay one
@@ -1058,7 +1059,156 @@ class Runtime {
     } finally {
       this.#pumping = false;
     }
+    if (this.#recorders.size) this.#takeTrace();
     this.#arm(delay);
+  }
+
+  // ---- introspection -----------------------------------------------------
+
+  /** Records what the scheduler does, as events (see TraceRecorder), until
+   *  the recorder is stopped. Costs nothing while no recorder runs. */
+  trace(options = {}) {
+    this.#open('trace');
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`trace: options must be an object, not ${describe(options)}`);
+    }
+    refuseUnknown(options, 'trace', ['limit', 'onEvent']);
+    const { limit = 10_000, onEvent } = options;
+    if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 1))) {
+      throw new RangeError(`trace: limit must be a whole number of events >= 1, or Infinity, not ${describe(limit)}`);
+    }
+    if (onEvent !== undefined && typeof onEvent !== 'function') {
+      throw new TypeError(`trace: onEvent must be a function, not ${describe(onEvent)}`);
+    }
+    const recorder = new TraceRecorder(limit, onEvent, {
+      take: () => this.#recorders.has(recorder) && this.#takeTrace(),
+      stop: () => {
+        if (!this.#recorders.has(recorder)) return;
+        this.#takeTrace();
+        this.#recorders.delete(recorder);
+        if (!this.#recorders.size) this.#m._wa_trace_enable(0);
+      },
+    });
+    if (!this.#recorders.size) this.#m._wa_trace_enable(1);
+    this.#recorders.add(recorder);
+    return recorder;
+  }
+
+  #takeTrace() {
+    const { events, dropped } = this.#m.waTraceTake();
+    if (!events.length && !dropped) return;
+    const made = events.map(traceEvent);
+    for (const recorder of this.#recorders) {
+      recorder.receive(made, dropped, (what, fn) => this.#guard(what, fn));
+    }
+  }
+
+  /** Every pending task (C and JS) now: id, name, coroutine, parent (the
+   *  task that made it), children, container (its group's or gather's
+   *  future), what it waits on, cancelling(), when it was made. */
+  tasks() {
+    this.#open('tasks');
+    const list = JSON.parse(this.#takeCString(this.#m._wa_js_tasks_json(), 'tasks'));
+    const byId = new Map(list.map((t) => [t.id, Object.assign(t, { children: [] })]));
+    for (const t of list) byId.get(t.parent)?.children.push(t.id);
+    return list;
+  }
+
+  /** Who awaits `task`, and who awaits them, up to tasks nobody awaits:
+   *  {task, awaitedBy: [...]} like asyncio.capture_call_graph. A task in a
+   *  group or gather is awaited by those awaiting its group or gather. */
+  callGraph(task) {
+    this.#open('callGraph');
+    if (!pointerOf(task, this.#port)) {
+      throw new TypeError(`callGraph: not a task of this runtime: ${describe(task)}`);
+    }
+    const { id } = task;
+    const list = this.tasks();
+    const awaiters = (target, seen) => list
+      .filter((t) => !seen.has(t.id) && t.awaiting !== 0 && (t.awaiting === target.id || t.awaiting === target.container))
+      .map((t) => node(t, new Set([...seen, t.id])));
+    const node = (t, seen) => ({ task: t, awaitedBy: awaiters(t, seen) });
+    const self = list.find((t) => t.id === id) ?? { id, name: task.name, container: 0 };
+    return node(self, new Set([id]));
+  }
+
+  /** The pending tasks as a tree by creator, with what each waits on, like
+   *  `python -m asyncio pstree` (C: wa_print_task_tree()). */
+  formatTaskTree() {
+    this.#open('formatTaskTree');
+    return this.#takeCString(this.#m._wa_js_task_tree(), 'formatTaskTree');
+  }
+
+  // A string C made for us (NULL: it had no memory), freed after reading.
+  #takeCString(ptr, what) {
+    if (!ptr) throw new MemoryError(`${what}: no memory for the answer`);
+    try {
+      return this.#m.UTF8ToString(ptr);
+    } finally {
+      this.#m._free(ptr);
+    }
+  }
+}
+
+const TASK_STATES = ['pending', 'done', 'failed', 'cancelled'];
+
+// A trace event as C recorded it (post.js) -> what JS gets.
+function traceEvent(e) {
+  const base = { time: e.time, type: e.kind, task: e.task };
+  switch (e.kind) {
+    case 'created':
+      return { ...base, name: e.text ?? '', taskType: e.what, parent: e.other || null };
+    case 'member':
+      return { ...base, container: e.other, containerType: e.what };
+    case 'step':
+      return { ...base, thrownIn: e.value === 1 };
+    case 'suspended':
+      return { ...base, waitingOn: e.what, awaiting: e.other || null, until: Number.isNaN(e.value) ? null : e.value };
+    case 'cancel':
+      return { ...base, message: e.text };
+    default: // ended
+      return { ...base, state: TASK_STATES[e.value], error: e.value === 2 ? e.text : null,
+        message: e.value === 3 ? e.text : null };
+  }
+}
+
+/** What rt.trace() gives: the last `limit` events, and each new one to
+ *  onEvent as it is taken (after each pump of the loop). */
+export class TraceRecorder {
+  #events = [];
+  #limit;
+  #onEvent;
+  #hooks;
+  /** Events lost: the runtime had no memory for them. */
+  dropped = 0;
+
+  constructor(limit, onEvent, hooks) {
+    this.#limit = limit;
+    this.#onEvent = onEvent;
+    this.#hooks = hooks;
+  }
+
+  receive(events, dropped, guard) {
+    this.dropped += dropped;
+    for (const e of events) this.#events.push(e);
+    if (this.#events.length > this.#limit) this.#events.splice(0, this.#events.length - this.#limit);
+    if (this.#onEvent) for (const e of events) guard('trace onEvent failed', () => this.#onEvent(e));
+  }
+
+  /** The events kept, oldest first, up to now. */
+  events() {
+    this.#hooks.take();
+    return [...this.#events];
+  }
+
+  /** Stops recording (the events kept stay). */
+  stop() {
+    this.#hooks.stop();
+  }
+
+  /** {version, events}: what the page's replay reads. */
+  toJSON() {
+    return { version: 1, events: this.events(), dropped: this.dropped };
   }
 }
 

@@ -130,6 +130,67 @@ export interface TimeoutScope {
   reschedule(when: number): void;
 }
 
+/** One event of rt.trace(): a transition of one task (ids as Task.id). */
+export type TraceEvent =
+  | { time: number; type: 'created'; task: number; name: string; taskType: 'Task' | 'Future'; parent: number | null }
+  | { time: number; type: 'member'; task: number; container: number; containerType: 'group' | 'gather' }
+  | { time: number; type: 'step'; task: number; thrownIn: boolean }
+  | { time: number; type: 'suspended'; task: number; waitingOn: string; awaiting: number | null; until: number | null }
+  | { time: number; type: 'cancel'; task: number; message: string | null }
+  | { time: number; type: 'ended'; task: number; state: 'done' | 'failed' | 'cancelled'; error: string | null;
+      message: string | null };
+
+export interface TraceOptions {
+  /** How many events to keep, the newest (default 10,000; Infinity: all). */
+  limit?: number;
+  /** Called with each event as it is taken (after each pump of the loop). */
+  onEvent?: (event: TraceEvent) => void;
+}
+
+/** What rt.trace() gives. */
+export declare class TraceRecorder {
+  private constructor();
+  /** Events lost for want of memory in the runtime. */
+  readonly dropped: number;
+  /** The events kept, oldest first, up to now. */
+  events(): TraceEvent[];
+  /** Stops recording; the events kept stay. */
+  stop(): void;
+  toJSON(): { version: 1; events: TraceEvent[]; dropped: number };
+}
+
+/** A pending task, as rt.tasks() lists it. */
+export interface TaskInfo {
+  id: number;
+  name: string;
+  /** The C coroutine it runs, or null (a JS task). */
+  coroutine: string | null;
+  started: boolean;
+  /** The task whose code made it, or 0. */
+  parent: number;
+  children: number[];
+  /** The future of the group or gather it belongs to, or 0. */
+  container: number;
+  containerType: 'group' | 'gather' | null;
+  cancelling: number;
+  /** Loop time when it was made. */
+  created: number;
+  /** What it is suspended on ('sleep', 'task', 'yield'), or null. */
+  waiting: string | null;
+  /** The task or future it awaits, or 0. */
+  awaiting: number;
+  /** When its sleep ends, or null. */
+  until: number | null;
+  /** Its state in words, as formatTaskTree() shows it. */
+  text: string;
+}
+
+/** Who awaits a task, like asyncio.capture_call_graph's result. */
+export interface CallGraph {
+  task: TaskInfo | { id: number; name: string; container: number };
+  awaitedBy: CallGraph[];
+}
+
 /** One wasm module instance with its own scheduler. */
 export interface Runtime {
   /** Names of the C coroutines in the module. */
@@ -156,6 +217,13 @@ export interface Runtime {
    *  then closes (every later call but stats() throws). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+  /** Records the scheduler's transitions until stop(); free while off. */
+  trace(options?: TraceOptions): TraceRecorder;
+  /** Every pending task, C and JS. */
+  tasks(): TaskInfo[];
+  callGraph(task: Task): CallGraph;
+  /** The pending tasks as a tree by creator, like `python -m asyncio pstree`. */
+  formatTaskTree(): string;
 }
 
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>;

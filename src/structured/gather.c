@@ -122,7 +122,12 @@ wa_task *wa_gather(wa_task *const *tasks, int n, bool return_exceptions) {
     g->unique++;
     wa_task_retain(outer);
   }
-  for (int i = 0; i < n; i++) g->children[i] = tasks[i], wa_task_retain(tasks[i]);
+  for (int i = 0; i < n; i++) {
+    g->children[i] = tasks[i];
+    wa_task_retain(tasks[i]);
+    if (!tasks[i]->container_id) tasks[i]->container_id = outer->id, tasks[i]->container_what = "gather";
+    WA_TRACE(wa__trace(TRACE_MEMBER, tasks[i], outer->id, 0, "gather", NULL));
+  }
   if (n == 0) wa__future_set_result(outer, (wa_value){.kind = WA_NONE});
   return outer;
 }

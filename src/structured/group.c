@@ -156,6 +156,9 @@ static int adopt(wa_group *g, member *m, wa_task *t) {
   g->last = m;
   g->pending++;
   wa_task_retain(t);
+  wa_task *exit = g->on_completed ? g->on_completed : g->spare; /* stands for the group */
+  if (exit && !t->container_id) t->container_id = exit->id, t->container_what = "group";
+  if (exit) WA_TRACE(wa__trace(TRACE_MEMBER, t, exit->id, 0, "group", NULL));
   return WA_OK;
 }
 

@@ -106,6 +106,7 @@ const row = (what, key) => {
 console.log('| per operation | wasyncio, Node | wasyncio, Chromium | Node native | CPython asyncio | CPython / wasyncio (Node) |');
 console.log('|---|---|---|---|---|---|');
 console.log(row(`switch: two tasks alternating sleep(0), ${SWITCHES.toLocaleString('en')} switches`, 'switchUs'));
+console.log(`| the same switch while rt.trace() records | ${fmt(wa.tracedSwitchUs)} | ${fmt(inBrowser?.tracedSwitchUs)} | n/a | n/a | - |`);
 console.log(row(`spawn + join one trivial task, ${TASKS.toLocaleString('en')} tasks`, 'spawnUs'));
 console.log(row(`task group: spawn one trivial task into it, ${TASKS.toLocaleString('en')} tasks, then exit`, 'groupUs'));
 console.log(row(`gather: one trivial task of ${TASKS.toLocaleString('en')}, results read in order`, 'gatherUs'));

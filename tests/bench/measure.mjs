@@ -23,9 +23,15 @@ export async function measureWasyncio({ runs, switches, tasks }) {
   const spawnMs = await timeMs(runs, () => rt.run('bench_spawn_join', { n: tasks }));
   const groupMs = await timeMs(runs, () => rt.run('bench_group', { n: tasks }));
   const gatherMs = await timeMs(runs, () => rt.run('bench_gather', { n: tasks }));
+  // The same switch while rt.trace() records (keeping the last 10,000
+  // events, as the default does): what tracing costs when it is on.
+  const recorder = rt.trace();
+  const tracedMs = await timeMs(runs, () => rt.run('bench_pingpong', { switches }));
+  recorder.stop();
   const perTask = (ms) => (ms * 1000) / tasks;
   return {
     switchUs: (switchMs * 1000) / switches, spawnUs: perTask(spawnMs), groupUs: perTask(groupMs), gatherUs: perTask(gatherMs),
+    tracedSwitchUs: (tracedMs * 1000) / switches,
   };
 }
 

@@ -447,3 +447,23 @@ static int hog(wa_task *self, const wa_args *args) {
   return rc < 0 ? rc : wa_return_number(self, total);
 }
 WA_EXPORT_COROUTINE(hog, "limit:number")
+
+/* ---- for tests/core/snapshot.test.mjs ------------------------------------ */
+
+/* Spawns a child that sleeps `ms`, yields once so that it starts, prints
+   the task tree from C, then awaits the child. */
+static int sleeper_child(wa_task *self, const wa_args *args) {
+  return wa_sleep(wa_arg_number(args, "ms"));
+}
+static int print_tree(wa_task *self, const wa_args *args) {
+  wa_args *a = wa_args_new();
+  if (!a || wa_args_set_number(a, "ms", wa_arg_number(args, "ms")) < 0) return wa_args_free(a), WA_ERROR;
+  wa_task *child = wa_task_spawn(sleeper_child, a, "sleepy");
+  if (!child) return WA_ERROR;
+  int rc = wa_sleep(0);
+  if (rc == WA_OK) wa_print_task_tree();
+  if (rc == WA_OK) rc = wa_task_join(child);
+  wa_task_release(child);
+  return rc;
+}
+WA_EXPORT_COROUTINE(print_tree, "ms:number")

@@ -3,7 +3,8 @@
 // export of wasyncio used as a TypeScript program would use it.
 import {
   CancelledError, ExceptionGroup, MemoryError, TimeoutError, createRuntime,
-  type Runtime, type Task, type TaskContext, type TaskGroup, type TimeoutScope,
+  TraceRecorder, type Runtime, type Task, type TaskContext, type TaskGroup, type TimeoutScope, type TraceEvent,
+  type TaskInfo,
 } from 'wasyncio';
 
 export async function main(): Promise<number> {
@@ -41,6 +42,12 @@ export async function main(): Promise<number> {
   const answer: number = await other.run(async (ctx: TaskContext) => ctx.sleep(1, 42), { name: 'main', close: true });
   const fromC: unknown = await (await createRuntime({ wasm: new Uint8Array(8) })).run('some_coro', { param: 1 }, { close: true });
   console.log(answer, fromC);
+  const recorder: TraceRecorder = rt.trace({ limit: 100, onEvent: (e: TraceEvent) => e.type === 'ended' && console.log(e.state) });
+  const infos: TaskInfo[] = rt.tasks();
+  const tree: string = rt.formatTaskTree();
+  console.log(recorder.events().length, recorder.dropped, infos[0]?.children, tree, rt.callGraph(c).awaitedBy.length,
+    recorder instanceof TraceRecorder);
+  recorder.stop();
   await rt.close();
   return (await grouped).length + (await timed) + (await waited) + (await shielded) + (await rt.sleep(1, 2));
 }

@@ -1,0 +1,85 @@
+// rt.tasks(), rt.formatTaskTree(), rt.callGraph() and wa_print_task_tree():
+// every pending task, C and JS, with who made it and what it waits on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRuntime } from 'wasyncio';
+import { testRuntime, settle } from '../helpers.mjs';
+
+test('the terminate cell while it runs: a tree by creator, each job in the group, sleeping until its deadline', async () => {
+  const rt = await createRuntime({ clock: 'virtual', print: () => {} });
+  const cell = rt.createTask('terminate_cell', {});
+  await rt.sleep(100);
+  assert.equal(rt.formatTaskTree(), [
+    "└── Task 'Task-1' (#1, terminate_cell): waiting on sleep until 1000 ms",
+    "    ├── Task 'Task-2' (#3, job, in group #2): waiting on sleep until 500 ms",
+    "    ├── Task 'Task-3' (#4, job, in group #2): waiting on sleep until 1500 ms",
+    "    ├── Task 'Task-4' (#5, job, in group #2): waiting on sleep until 2500 ms",
+    "    └── Task 'Task-5' (#6, job, in group #2): waiting on sleep until 3500 ms",
+    '',
+  ].join('\n'));
+  const tasks = rt.tasks();
+  assert.deepEqual(tasks.map((t) => [t.id, t.name, t.coroutine, t.parent, t.children, t.containerType, t.waiting, t.until]), [
+    [1, 'Task-1', 'terminate_cell', 0, [3, 4, 5, 6], null, 'sleep', 1000],
+    [3, 'Task-2', 'job', 1, [], 'group', 'sleep', 500],
+    [4, 'Task-3', 'job', 1, [], 'group', 'sleep', 1500],
+    [5, 'Task-4', 'job', 1, [], 'group', 'sleep', 2500],
+    [6, 'Task-5', 'job', 1, [], 'group', 'sleep', 3500],
+  ]);
+  await settle(cell);
+  assert.equal(rt.formatTaskTree(), '(no pending tasks)\n');
+  assert.deepEqual(rt.tasks(), []);
+});
+
+test('JS tasks appear too, under the JS task whose step made them; cancelling and cancelling() show', async () => {
+  const { rt } = await testRuntime();
+  let inner;
+  const outer = rt.createTask(async (ctx) => {
+    inner = rt.createTask(async (c) => c.sleep(50), { name: 'inner' });
+    await ctx.wait(inner);
+  }, { name: 'outer' });
+  await rt.sleep(1);
+  const [o, i] = rt.tasks();
+  assert.deepEqual([o.name, o.parent, o.children, o.waiting, o.awaiting], ['outer', 0, [i.id], 'task', i.id]);
+  assert.deepEqual([i.name, i.parent, i.waiting, i.awaiting], ['inner', o.id, 'task', i.awaiting]);
+  inner.cancel('stop');
+  // The cancel went to what inner awaits (its sleep future): inner counts it.
+  assert.equal(rt.tasks().find((t) => t.name === 'inner').cancelling, 1);
+  assert.match(rt.formatTaskTree(), /└── Task 'inner' \(#\d+\): cancelling \(1\), awaiting Future 'sleep'/);
+  await settle(outer);
+});
+
+test('callGraph: who awaits a task, through a gather, up to the task nobody awaits', async () => {
+  const { rt } = await testRuntime();
+  let leaf;
+  const top = rt.createTask(async (ctx) => {
+    leaf = rt.createTask('worker', { ms: 50 }, { name: 'leaf' });
+    const other = rt.createTask('worker', { ms: 50 }, { name: 'other' });
+    await ctx.wait(rt.gather([leaf, other]));
+  }, { name: 'top' });
+  await rt.sleep(1);
+  const graph = rt.callGraph(leaf);
+  assert.equal(graph.task.name, 'leaf');
+  assert.equal(graph.task.containerType, 'gather');
+  assert.deepEqual(graph.awaitedBy.map((n) => [n.task.name, n.awaitedBy.length]), [['top', 0]]);
+  assert.deepEqual(rt.callGraph(top).awaitedBy, []);
+  assert.throws(() => rt.callGraph({}), { name: 'TypeError' });
+  await settle(top);
+});
+
+test('wa_print_task_tree prints the same tree from C', async () => {
+  const { rt, lines } = await testRuntime();
+  await rt.run('print_tree', { ms: 20 }, { name: 'printer' });
+  assert.deepEqual(lines, [
+    "└── Task 'printer' (#1, print_tree): ready",
+    "    └── Task 'sleepy' (#2): waiting on sleep until 20 ms",
+  ]);
+});
+
+test('leftover tasks can be listed after close(): none are pending', async () => {
+  const { rt } = await testRuntime();
+  rt.createTask('worker', { ms: 1000 });
+  await rt.sleep(1);
+  assert.equal(rt.tasks().length, 1);
+  await rt.close();
+  assert.throws(() => rt.tasks(), /tasks: the runtime is closed$/);
+});
