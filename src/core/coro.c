@@ -97,7 +97,7 @@ static void step(wa_task *t, wa_error *exc) {
 }
 
 int wa__task_suspend(wa_task *t) {
-  WA_TRACE(wa__trace_suspended(t));
+  WA_TRACE(wa__trace_task(TRACE_SUSPENDED, t));
   wa__fiber_leave(t->slab);
   /* Resumed by step(). */
   wa_error *exc = t->resume_exc;

@@ -111,6 +111,9 @@ void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux);
    microtasks before the next one. */
 void wa__loop_note_host_call(void);
 int wa__loop_ready_count(void);
+/* When the current (or last) iteration began: a time for records that
+   need no precision, without a call into JS for the clock. */
+extern double wa__iteration_time;
 /* Runs fn(arg) once the iteration under way has ended, as loop.stop()
    ends run_forever, and `extra` more iterations after it, which run even
    when nothing is ready and never move the virtual clock (one at a time: a
@@ -382,9 +385,8 @@ typedef struct {
 extern bool wa__tracing; /* someone listens: record events */
 void wa__trace(wa_trace_kind kind, const wa_task *t, unsigned other, double value,
                const char *what, const char *text);
-void wa__trace_created(const wa_task *t);
-void wa__trace_suspended(const wa_task *t);
-void wa__trace_ended(const wa_task *t);
+/* TRACE_CREATED, TRACE_SUSPENDED or TRACE_ENDED, from the task's fields. */
+void wa__trace_task(wa_trace_kind kind, const wa_task *t);
 /* One branch when nobody listens. */
 #define WA_TRACE(call) \
   do {                 \

@@ -35,6 +35,7 @@ static bool host_called;
 static bool running;
 static double next_delay = -1;
 static unsigned iteration_left; /* handles of the current iteration not yet run */
+double wa__iteration_time;      /* when the current (or last) iteration began */
 static wa_call_fn at_end_fn;    /* wa__loop_at_iteration_end's */
 static void *at_end_arg;
 static int at_end_extra;        /* iterations still to run before it */
@@ -169,7 +170,7 @@ static void run_handle(wa_handle h) {
 /* Starts an iteration: due timers join the ready queue, and the handles
    queued now are the ones this iteration runs. */
 static void begin_iteration(void) {
-  double now = wa_time();
+  double now = wa__iteration_time = wa_time();
   for (wa_timer *t; (t = wa__timer_peek()) && t->when <= now;)
     wa__ready_push(H_TIMER, NULL, wa__timer_pop());
   iteration_left = ready.count;

@@ -89,8 +89,8 @@ wa_task *wa__task_alloc(const char *name, const wa_task_ops *ops) {
   t->ops = ops;
   wa_task *parent = wa__current ? wa__current : wa__js_stepping;
   t->parent_id = parent ? parent->id : 0;
-  t->created_at = wa_time();
-  WA_TRACE(wa__trace_created(t));
+  t->created_at = wa__iteration_time;
+  WA_TRACE(wa__trace_task(TRACE_CREATED, t));
   return t;
 }
 
@@ -170,7 +170,7 @@ void wa__task_finish(wa_task *t, wa_state state, wa_error *outcome) {
     wa__ready_push(H_DONE_CB, t, cb);
   }
   t->callbacks = t->callbacks_tail = NULL;
-  WA_TRACE(wa__trace_ended(t));
+  WA_TRACE(wa__trace_task(TRACE_ENDED, t));
 }
 
 void wa__task_end_with(wa_task *t, wa_error *e) {

@@ -6,6 +6,12 @@
  * transition costs one branch otherwise. They pile up in a buffer the host
  * takes after each pump. An event that finds no memory is counted as
  * dropped, never fails the task it describes.
+ *
+ * These functions never suspend, and module.json's link flags tell
+ * Asyncify so (ASYNCIFY_REMOVE): otherwise, as they make indirect calls
+ * (snprintf, a waiter's deadline), every call site in the scheduler's hot
+ * paths would carry unwinding code, tracing or not (+14 % per switch).
+ * noinline keeps them functions of their own for that list to name.
  */
 #include <emscripten.h>
 #include <math.h>
@@ -45,7 +51,7 @@ static wa_trace_event *next_event(void) {
   return e;
 }
 
-void wa__trace(wa_trace_kind kind, const wa_task *t, unsigned other, double value,
+__attribute__((noinline)) void wa__trace(wa_trace_kind kind, const wa_task *t, unsigned other, double value,
                const char *what, const char *text) {
   wa_trace_event *e = next_event();
   if (!e) return;
@@ -58,26 +64,32 @@ void wa__trace(wa_trace_kind kind, const wa_task *t, unsigned other, double valu
   e->text = text ? wa__strdup(text) : NULL;
 }
 
-void wa__trace_created(const wa_task *t) {
-  wa__trace(TRACE_CREATED, t, t->parent_id, t->ops->future, t->ops->type, t->name);
-}
-
-void wa__trace_suspended(const wa_task *t) {
-  const wa_waiter_ops *w = t->waiting;
-  double until = w && w->deadline ? w->deadline(t) : NAN; /* NaN: none */
-  wa__trace(TRACE_SUSPENDED, t, t->awaiting ? t->awaiting->id : 0, until, w ? w->what : "yield", NULL);
-}
-
-void wa__trace_ended(const wa_task *t) {
+/* The events whose fields come from the task itself. One function for
+   the three, called from several places, so that Binaryen keeps it whole
+   (it inlines a function with one caller, and the list could not name it). */
+__attribute__((noinline)) void wa__trace_task(wa_trace_kind kind, const wa_task *t) {
   char text[600];
-  const char *message = NULL;
-  if (t->state == TASK_FAILED && t->outcome) {
-    snprintf(text, sizeof text, "%s: %s", t->outcome->type, t->outcome->message);
-    message = text;
-  } else if (t->state == TASK_CANCELLED && t->outcome && t->outcome->message) {
-    message = t->outcome->message;
+  switch (kind) {
+  case TRACE_CREATED:
+    wa__trace(kind, t, t->parent_id, t->ops->future, t->ops->type, t->name);
+    break;
+  case TRACE_SUSPENDED: {
+    const wa_waiter_ops *w = t->waiting;
+    double until = w && w->deadline ? w->deadline(t) : NAN; /* NaN: none */
+    wa__trace(kind, t, t->awaiting ? t->awaiting->id : 0, until, w ? w->what : "yield", NULL);
+    break;
   }
-  wa__trace(TRACE_ENDED, t, 0, t->state, NULL, message);
+  default: { /* TRACE_ENDED */
+    const char *message = NULL;
+    if (t->state == TASK_FAILED && t->outcome) {
+      snprintf(text, sizeof text, "%s: %s", t->outcome->type, t->outcome->message);
+      message = text;
+    } else if (t->state == TASK_CANCELLED && t->outcome && t->outcome->message) {
+      message = t->outcome->message;
+    }
+    wa__trace(kind, t, 0, t->state, NULL, message);
+  }
+  }
 }
 
 /* The host turns tracing on and off, and takes what was recorded: the

@@ -87,7 +87,7 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
     if (wa__task_claim_room(t) < 0) return -2;
     t->waiting = &yield_waiter;
     wa__ready_push(H_STEP, t, wa__self_await_error(t));
-    WA_TRACE(wa__trace_suspended(t));
+    WA_TRACE(wa__trace_task(TRACE_SUSPENDED, t));
     return 1;
   }
   if (x->state != TASK_PENDING) return 0;
@@ -95,7 +95,7 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_await(wa_task *t, wa_task *x) {
     wa_error_clear(); /* raised in whatever context is current: JS reports it */
     return -2;
   }
-  WA_TRACE(wa__trace_suspended(t));
+  WA_TRACE(wa__trace_task(TRACE_SUSPENDED, t));
   return 1;
 }
 
@@ -107,7 +107,7 @@ EMSCRIPTEN_KEEPALIVE int wa_js_task_yield(wa_task *t) {
   if (wa__task_claim_room(t) < 0) return -2;
   t->waiting = &yield_waiter;
   wa__ready_push(H_STEP, t, NULL);
-  WA_TRACE(wa__trace_suspended(t));
+  WA_TRACE(wa__trace_task(TRACE_SUSPENDED, t));
   return 1;
 }
 

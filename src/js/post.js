@@ -75,6 +75,7 @@ Module['waPump'] = function (budget) {
 Module['waTraceTake'] = function () {
   var n = _wa_trace_count(), base = _wa_trace_events() >>> 0, size = _wa_trace_event_size();
   var kinds = ['created', 'member', 'step', 'suspended', 'cancel', 'ended'];
+  var names = Module['waTraceNames'] || (Module['waTraceNames'] = new Map()); // static strings
   var events = new Array(n);
   for (var i = 0; i < n; i++) {
     var p = base + i * size;
@@ -82,7 +83,8 @@ Module['waTraceTake'] = function () {
     events[i] = {
       time: HEAPF64[p >>> 3], value: HEAPF64[(p + 8) >>> 3],
       task: HEAPU32[(p + 16) >>> 2], other: HEAPU32[(p + 20) >>> 2],
-      what: what ? UTF8ToString(what) : null, text: text ? UTF8ToString(text) : null,
+      what: what ? (names.get(what) || (names.set(what, UTF8ToString(what)), names.get(what))) : null,
+      text: text ? UTF8ToString(text) : null,
       kind: kinds[HEAPU32[(p + 32) >>> 2]],
     };
   }
