@@ -1,160 +1,142 @@
-// The demo page: runs the notebook's cells as C tasks and shows them live.
+// The demo page: runs the notebook's cells and scenarios as tasks, draws
+// every task on a live timeline (web/timeline.mjs) from rt.trace() events
+// (web/model.mjs), shows a selected task's details, replays saved traces.
 import { createRuntime, ExceptionGroup } from 'wasyncio';
+import { TimelineModel, STATE_NAMES, callGraph, traceEvents } from './model.mjs';
+import { Timeline, COLORS, describeRow } from './timeline.mjs';
+import { PRESETS, formatSteps, parseSteps } from './steps.mjs';
 
 const $ = (id) => document.getElementById(id);
 const log = $('log');
 let rt;
+let live = new TimelineModel();  // what the runtime did since the last clear
+let recorder = null;             // rt.trace() feeding `live`
+let replay = null;               // {name, json, model} while replaying a file
+const held = new Map();          // id -> Task the page made (it can read results)
+const coroutineOf = new Map();   // id -> coroutine, for tasks the page made
+let timeline;
 
-function say(text, cls) {
+// ---- the log --------------------------------------------------------------
+
+/** A log line; `task` links it to that task's row. */
+function say(text, cls, task = null) {
   const li = document.createElement('li');
   if (cls) li.className = cls;
   const time = document.createElement('span');
   time.className = 'time';
   time.textContent = `[${(rt ? rt.time() : 0).toFixed(0).padStart(5)} ms] `;
-  li.append(time, text);
+  li.append(time, String(text));
+  if (task !== null && task !== undefined) li.dataset.task = String(task);
+  const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
   log.append(li);
-  log.scrollTop = log.scrollHeight;
+  if (atEnd) log.scrollTop = log.scrollHeight;
 }
 
-// One table row per task, updated when the task ends.
-function track(task, coroutine) {
-  const row = document.createElement('tr');
-  row.dataset.task = task.name;
-  const cells = [task.name, coroutine, 'pending', ''].map((text) => {
-    const td = document.createElement('td');
-    td.textContent = text;
-    return td;
+function showError(where, message) {
+  const el = $(where);
+  el.textContent = message;
+  el.hidden = !message;
+  if (message) say(message, 'error');
+}
+
+function setupLog() {
+  const over = (e) => {
+    const li = e.target.closest?.('li[data-task]');
+    const id = li && !replay ? Number(li.dataset.task) : null;
+    if (id === timeline.highlighted) return;
+    timeline.highlighted = id;
+    if (id !== null) timeline.reveal(id);
+    timeline.invalidate();
+  };
+  log.addEventListener('mouseover', over);
+  log.addEventListener('mouseleave', () => { timeline.highlighted = null; timeline.invalidate(); });
+  log.addEventListener('click', (e) => {
+    const li = e.target.closest?.('li[data-task]');
+    if (li && !replay) {
+      const id = Number(li.dataset.task);
+      timeline.reveal(id);
+      timeline.select(id);
+    }
   });
-  cells[2].className = 'state-pending';
-  const cancel = document.createElement('button');
-  cancel.textContent = 'cancel';
-  cancel.onclick = () => task.cancel('cancelled from the page');
-  const last = document.createElement('td');
-  last.append(cancel);
-  row.append(...cells, last);
-  $('tasks').prepend(row);
-  task.addDoneCallback(() => {
-    const state = task.cancelled() ? 'cancelled' : task.exception() ? 'failed' : 'done';
-    cells[2].textContent = state;
-    cells[2].className = `state-${state}`;
-    cells[3].textContent = state === 'done' ? String(task.result() ?? '') : state === 'failed' ? task.exception().name : '';
-    cancel.disabled = true;
-  });
+}
+
+// ---- tasks the page makes -------------------------------------------------
+
+function hold(task, coroutine) {
+  held.set(task.id, task);
+  if (coroutine) coroutineOf.set(task.id, coroutine);
   return task;
 }
 
-function start(coroutine, args) {
-  return track(rt.createTask(coroutine, args), coroutine);
-}
-
-// Runs a whole cell written in C, and logs how it ended.
-async function runC(coroutine) {
-  try {
-    const result = await start(coroutine, {});
-    say(`${coroutine}() -> ${result ?? 'done'}`, 'note');
-  } catch (error) {
-    say(`${coroutine}() -> ${describeError(error)}`, 'note');
-  }
+function start(coroutine, args, options) {
+  return hold(rt.createTask(coroutine, args, options), coroutine);
 }
 
 function describeError(error) {
   if (error instanceof ExceptionGroup) return `ExceptionGroup[${error.errors.map(describeError).join(', ')}]`;
-  return `${error.name}(${error.message})`;
+  return `${error?.name ?? 'Error'}(${error?.message ?? String(error)})`;
+}
+
+// Runs a whole cell written in C, and logs how it ended.
+async function runC(coroutine) {
+  const task = start(coroutine, {});
+  try {
+    const result = await task;
+    say(`${coroutine}() -> ${result ?? 'done'}`, 'note', task.id);
+  } catch (error) {
+    say(`${coroutine}() -> ${describeError(error)}`, 'note', task.id);
+  }
 }
 
 // The task group cell, driven from JS: two jobs, then a line after both.
 async function groupJs() {
-  await track(rt.taskGroup(async (tg) => {
-    track(tg.createTask('job', { task_id: 1, sleep_ms: 1000 }), 'job');
-    track(tg.createTask('job', { task_id: 2, sleep_ms: 2000 }), 'job');
+  const group = hold(rt.taskGroup(async (tg) => {
+    hold(tg.createTask('job', { task_id: 1, sleep_ms: 1000 }), 'job');
+    hold(tg.createTask('job', { task_id: 2, sleep_ms: 2000 }), 'job');
   }, { name: 'group' }), 'taskGroup');
-  say('Both tasks have completed now.');
+  try {
+    await group;
+    say('Both tasks have completed now.', null, group.id);
+  } catch (error) {
+    say(`group -> ${describeError(error)}`, 'note', group.id);
+  }
 }
 
 // The terminate cell, driven from JS: a failing task ends the group, and
 // `except* TerminateTaskGroup` is split() on the ExceptionGroup.
 async function terminateJs() {
+  const group = hold(rt.taskGroup(async (tg) => {
+    [500, 1500, 2500, 3500].forEach((ms, i) => hold(tg.createTask('job', { task_id: i + 1, sleep_ms: ms }), 'job'));
+    await tg.sleep(1000);
+    hold(tg.createTask('force_terminate_task_group', {}), 'force_terminate_task_group');
+  }, { name: 'group' }), 'taskGroup');
   try {
-    await track(rt.taskGroup(async (tg) => {
-      [500, 1500, 2500, 3500].forEach((ms, i) => track(tg.createTask('job', { task_id: i + 1, sleep_ms: ms }), 'job'));
-      await tg.sleep(1000);
-      track(tg.createTask('force_terminate_task_group', {}), 'force_terminate_task_group');
-    }, { name: 'group' }), 'taskGroup');
+    await group;
+    say('group -> done', 'note', group.id);
   } catch (error) {
-    if (!(error instanceof ExceptionGroup)) throw error;
-    const [terminated, rest] = error.split('TerminateTaskGroup');
-    if (rest) throw rest;
-    if (terminated) say('Task group terminated.');
+    const [terminated, rest] = error instanceof ExceptionGroup ? error.split('TerminateTaskGroup') : [null, error];
+    if (terminated) say('Task group terminated.', null, group.id);
+    if (rest) say(`group -> ${describeError(rest)}`, 'note', group.id);
   }
 }
 
 async function gatherJs() {
   const tasks = [['A', 2], ['B', 3], ['C', 4]].map(([name, number]) => start('factorial', { name, number }));
-  say(`[${(await track(rt.gather(tasks), 'gather')).join(', ')}]`);
-}
-
-async function timeoutJs() {
+  const all = hold(rt.gather(tasks), 'gather');
   try {
-    await track(rt.timeout(1500, (ctx) => ctx.wait(start('factorial', { name: 'T', number: 4 })), { name: 'timeout' }), 'timeout');
+    say(`[${(await all).join(', ')}]`, null, all.id);
   } catch (error) {
-    say(`timeout -> ${describeError(error)}`, 'note');
+    say(`gather -> ${describeError(error)}`, 'note', all.id);
   }
 }
 
-const PRESETS = {
-  'a child fails: the group cancels the rest': [
-    ['try', [
-      ['group', [
-        ['spawn', 'a', [['sleep', 500], ['log_time', 'a fails'], ['raise', 'ValueError', 'boom']]],
-        ['spawn', 'b', [['try', [['sleep', 2000]], { CancelledError: [['log_time', 'b cancelled'], ['reraise']] }]]],
-        ['sleep', 3000],
-        ['log', 'never printed'],
-      ]],
-    ], { ExceptionGroup: [['log_error']] }],
-    ['log_time', 'after the group'],
-  ],
-  'gather with returnExceptions': [
-    ['gather', [
-      ['x', [['sleep', 300], ['return', 1]]],
-      ['y', [['sleep', 100], ['raise', 'KeyError', 'k']]],
-      ['z', [['sleep', 200], ['return', 'three']]],
-    ], true],
-  ],
-  'nested timeouts': [
-    ['try', [
-      ['timeout', 1000, [
-        ['try', [['timeout', 200, [['sleep', 500]]]], { TimeoutError: [['log_time', 'inner timed out'], ['log_error']] }],
-        ['sleep', 2000],
-      ]],
-    ], { TimeoutError: [['log_time', 'outer timed out']] }],
-  ],
-  'shield keeps the inner task running': [
-    ['spawn', 'inner', [['sleep', 1000], ['log_time', 'inner done'], ['return', 42]]],
-    ['try', [['timeout', 300, [['shield', 'inner']]]], { TimeoutError: [['log_time', 'gave up waiting']] }],
-    ['await', 'inner'],
-  ],
-};
-
-function setupScenarios() {
-  const select = $('preset');
-  for (const name of Object.keys(PRESETS)) select.append(new Option(name, name));
-  const show = () => { $('steps').value = JSON.stringify(PRESETS[select.value], null, 1); };
-  select.onchange = show;
-  show();
-  $('run-scenario').onclick = async () => {
-    let steps;
-    try {
-      steps = JSON.parse($('steps').value);
-    } catch (error) {
-      say(`the steps are not JSON: ${error.message}`, 'note');
-      return;
-    }
-    try {
-      say(`scenario -> return ${(await start('scenario', { steps })) ?? 'None'}`, 'note');
-    } catch (error) {
-      say(`scenario -> raise ${describeError(error)}`, 'note');
-    }
-  };
+async function timeoutJs() {
+  const scope = hold(rt.timeout(1500, (ctx) => ctx.wait(start('factorial', { name: 'T', number: 4 })), { name: 'timeout' }), 'timeout');
+  try {
+    await scope;
+  } catch (error) {
+    say(`timeout -> ${describeError(error)}`, 'note', scope.id);
+  }
 }
 
 async function cancelCell() {
@@ -166,26 +148,289 @@ async function cancelCell() {
   say(`results: [${results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason.name)).join(', ')}]`, 'note');
 }
 
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/** The param field as a number, or an Error saying why it is not one. */
+export function readNumber(text) {
+  const s = text.trim();
+  if (!NUMBER.test(s)) return new Error(`param: ${JSON.stringify(text)} is not a number`);
+  const n = Number(s);
+  if (!Number.isFinite(n)) return new Error(`param: ${s} is too large for a number (it would be ${n})`);
+  return n;
+}
+
 async function runOne() {
-  const param = Number($('param').value);
+  const input = $('param');
+  const param = readNumber(input.value);
+  input.setAttribute('aria-invalid', String(param instanceof Error));
+  if (param instanceof Error) {
+    showError('param-error', param.message);
+    return;
+  }
+  showError('param-error', '');
+  const task = start('some_coro', { param });
   try {
-    say(`some_coro(${param}) -> ${await start('some_coro', { param })}`, 'note');
+    say(`some_coro(${param}) -> ${await task}`, 'note', task.id);
   } catch (error) {
-    say(`some_coro(${param}) -> ${error.name}: ${error.message}`, 'note');
+    say(`some_coro(${param}) -> ${error.name}: ${error.message}`, 'note', task.id);
   }
 }
 
 async function runDate() {
-  await start('display_date', {});
-  say('display_date() done', 'note');
+  const task = start('display_date', {});
+  try {
+    await task;
+    say('display_date() done', 'note', task.id);
+  } catch (error) {
+    say(`display_date() -> ${describeError(error)}`, 'note', task.id);
+  }
+}
+
+// ---- scenarios --------------------------------------------------------------
+
+function setupScenarios() {
+  const select = $('preset');
+  for (const name of Object.keys(PRESETS)) select.append(new Option(name, name));
+  const show = () => {
+    $('steps').value = formatSteps(PRESETS[select.value]());
+    showError('steps-error', '');
+  };
+  select.onchange = show;
+  show();
+  $('run-scenario').onclick = guard(async () => {
+    if (replay) $('live').click();
+    let steps;
+    try {
+      steps = parseSteps($('steps').value);
+    } catch (error) {
+      showError('steps-error', error.message);
+      return;
+    }
+    let task;
+    try {
+      task = start('scenario', { steps });
+    } catch (error) { // refused before it ran: bad input
+      showError('steps-error', `scenario: ${error.name}: ${error.message}`);
+      return;
+    }
+    showError('steps-error', '');
+    try {
+      say(`scenario -> return ${(await task) ?? 'None'}`, 'note', task.id);
+    } catch (error) {
+      say(`scenario -> raise ${describeError(error)}`, 'note', task.id);
+    }
+  });
+}
+
+// ---- the timeline, its details and the trace -------------------------------
+
+const model = () => replay?.model ?? live;
+
+function startRecording() {
+  recorder?.stop();
+  live = new TimelineModel();
+  const m = live;
+  let fresh = 0;
+  recorder = rt.trace({
+    limit: 1_000_000,
+    onEvent: (e) => {
+      m.apply(e);
+      if (e.type === 'created') {
+        const known = coroutineOf.get(e.task);
+        if (known) m.tasks.get(e.task).coroutine = known;
+        else if (!fresh++) queueMicrotask(() => fillCoroutines(m, fresh, () => { fresh = 0; }));
+      }
+      if (!replay) timeline.invalidate();
+    },
+  });
+  if (!replay) timeline.setModel(live);
+}
+
+// Names the coroutine of tasks C made, from rt.tasks() (while they are
+// pending); skipped when too many came at once to be worth it.
+function fillCoroutines(m, count, done) {
+  done();
+  if (count > 300 || m.pending > 3000 || !rt) return;
+  for (const t of rt.tasks()) {
+    const r = m.tasks.get(t.id);
+    if (r && !r.coroutine && t.coroutine) r.coroutine = t.coroutine;
+  }
+}
+
+function el(tag, props = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+}
+
+function taskLink(id) {
+  const t = model().tasks.get(id);
+  if (!t) return document.createTextNode(`#${id}`);
+  const a = el('a', { tabIndex: 0, textContent: `${t.type === 'Future' ? `${t.kind ?? 'future'} ` : ''}${t.name} (#${id})` });
+  a.onclick = () => { timeline.reveal(id); timeline.select(id); };
+  return a;
+}
+
+function showDetails() {
+  const box = $('details');
+  const id = timeline.selected;
+  const m = model();
+  const t = id === null ? null : m.tasks.get(id);
+  if (!t) {
+    box.replaceChildren(el('p', { className: 'hint', textContent: 'Click a task\'s bar to see its details.' }));
+    return;
+  }
+  const rows = [];
+  const row = (term, ...value) => rows.push(el('dt', { textContent: term }), el('dd', {}, ...value));
+  const now = TimelineModel.segmentAt(t, Infinity);
+  row('state', el('span', { className: `state-${t.state}`, textContent: t.state === 'pending' ? `pending: ${STATE_NAMES[t.segS[now]]}` : t.state }));
+  if (t.coroutine) row('coroutine', t.coroutine);
+  if (t.parent !== null) row('made by', taskLink(t.parent));
+  if (t.container !== null) row(`in ${t.containerType}`, taskLink(t.container));
+  if (t.state === 'pending') {
+    if (t.waitingOn === 'sleep') row('awaits', `a timer, until ${t.until === null ? 'ever' : `${t.until.toFixed(0)} ms`}`);
+    else if (t.waitingOn === 'task' && t.awaiting !== null) row('awaits', taskLink(t.awaiting));
+    else if (t.waitingOn === 'yield') row('awaits', 'the next loop iteration');
+    else if (t.type === 'Future') row('awaits', `its ${t.kind === 'gather' ? 'gathered tasks' : 'group\'s tasks'}`);
+    if (t.cancels) row('cancelling', `${t.cancels} request${t.cancels > 1 ? 's' : ''}`);
+  }
+  row('made at', `${t.created.toFixed(1)} ms`);
+  if (t.ended !== null) row('ended at', `${t.ended.toFixed(1)} ms (after ${(t.ended - t.created).toFixed(1)} ms)`);
+  row('steps', String(t.steps));
+  const task = replay ? null : held.get(id);
+  if (t.state === 'done') {
+    let result = 'not known (a task C made; the trace does not carry results)';
+    if (task?.done()) {
+      try {
+        result = JSON.stringify(task.result()) ?? 'None';
+      } catch (error) {
+        result = describeError(error);
+      }
+    }
+    row('result', result);
+  }
+  if (t.state === 'failed') row('error', el('span', { className: 'state-failed', textContent: t.error ?? '' }));
+  if (t.state === 'cancelled') row('message', t.message ? t.message : '(none)');
+  // Who awaits it, and who awaits them.
+  const graph = callGraph(m, id);
+  const tree = (node) => el('li', {}, taskLink(node.task.id), ...(node.awaitedBy.length ? [el('ul', {}, ...node.awaitedBy.map(tree))] : []));
+  const calls = graph.awaitedBy.length ? el('ul', {}, ...graph.awaitedBy.map(tree)) : el('span', { textContent: 'nobody awaits it now' });
+  row('awaited by', calls);
+
+  const cancel = el('button', { id: 'cancel-task', textContent: 'Cancel' });
+  cancel.disabled = !!replay || t.state !== 'pending' || (t.type === 'Future' && !task);
+  cancel.onclick = guard(() => {
+    const ok = task ? task.cancel('cancelled from the page') : rt.cancelTask(id, 'cancelled from the page');
+    say(ok ? `cancel ${t.name} (#${id}): requested` : `cancel ${t.name} (#${id}): refused (it is not pending)`, 'note', id);
+  });
+  box.replaceChildren(
+    el('h3', { textContent: `${t.type === 'Future' ? `${t.kind ?? 'future'} ` : ''}${t.name} (#${id})` }),
+    el('dl', {}, ...rows), cancel);
+  box.dataset.task = String(id);
+  box.dataset.state = t.state;
+}
+
+function setupTimeline() {
+  timeline = new Timeline({
+    scroller: $('timeline'),
+    canvas: $('timeline-canvas'),
+    spacer: $('timeline-spacer'),
+    now: (m) => (m === live && rt && !replay ? rt.time() : Number.isFinite(m.end) ? m.end : 0),
+    onSelect: () => showDetails(),
+    onChange: () => {
+      $('follow').textContent = timeline.follow ? 'Pause' : 'Follow';
+      $('follow').setAttribute('aria-pressed', String(timeline.follow));
+    },
+  });
+  $('follow').onclick = () => timeline.setFollow(!timeline.follow);
+  $('zoom-in').onclick = () => timeline.zoom(1 / 1.6);
+  $('zoom-out').onclick = () => timeline.zoom(1.6);
+  $('pan-left').onclick = () => timeline.pan(-timeline.barWidth * timeline.msPerPx * 0.4);
+  $('pan-right').onclick = () => timeline.pan(timeline.barWidth * timeline.msPerPx * 0.4);
+  $('fit').onclick = () => timeline.fit();
+  $('save-trace').onclick = guard(saveTrace);
+  $('open-trace').onchange = guard(async (e) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (file) openTrace(file.name, await file.text());
+  });
+  $('live').onclick = () => {
+    replay = null;
+    $('replay').hidden = true;
+    $('live').hidden = true;
+    timeline.setModel(live);
+    showDetails();
+  };
+  $('legend').replaceChildren(...STATE_NAMES.map((name, i) => el('span', {}, el('i', { style: `background:${COLORS[i]}` }), name)),
+    el('span', { textContent: '✓ done · ✗ failed (hover: error) · ⊘ cancelled' }));
+  // The details of a running task change: refresh them a few times a second.
+  setInterval(() => {
+    const t = timeline.selected === null ? null : model().tasks.get(timeline.selected);
+    if (t && (t.state === 'pending' || $('details').dataset.state !== t.state)) showDetails();
+  }, 250);
+}
+
+function saveTrace() {
+  const json = replay ? replay.json : recorder.toJSON();
+  const url = URL.createObjectURL(new Blob([JSON.stringify(json)], { type: 'application/json' }));
+  const a = el('a', { href: url, download: replay ? replay.name : `wasyncio-trace-${Date.now()}.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Shows a saved trace (rec.toJSON()) on the timeline instead of the live one. */
+function openTrace(name, text) {
+  let json;
+  let events;
+  try {
+    json = JSON.parse(text);
+    events = traceEvents(json);
+  } catch (error) {
+    showError('trace-error', `${name}: not a trace: ${error.message}`);
+    return;
+  }
+  showError('trace-error', '');
+  const m = new TimelineModel().applyAll(events);
+  replay = { name, json, model: m };
+  $('replay').textContent = `Replaying ${name}: ${events.length} events, ${m.list.length} tasks, ${
+    Number.isFinite(m.end) ? (m.end - m.start).toFixed(0) : 0} ms${json.dropped ? ` (${json.dropped} events were dropped)` : ''}.`;
+  $('replay').hidden = false;
+  $('live').hidden = false;
+  timeline.setModel(m, { follow: false });
+  showDetails();
+}
+
+// ---- wiring -----------------------------------------------------------------
+
+/** fn as an event handler whose errors are shown, never uncaught. */
+function guard(fn) {
+  return async (...args) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      say(`the page failed: ${describeError(error)}`, 'error');
+    }
+  };
 }
 
 // A frame counter: it keeps counting while tasks run, because every wait is
-// a browser timer and the scheduler hands the event loop back.
+// a browser timer and the scheduler hands the event loop back. It also
+// keeps the longest time between two frames, for the tests.
+const frames = { count: 0, longest: 0, last: 0, longTasks: [] };
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) frames.longTasks.push(Math.round(e.duration));
+  }).observe({ type: 'longtask' });
+} catch {
+  // no longtask entries in this browser
+}
 function countFrames() {
-  let frames = 0;
-  const tick = () => {
-    $('frames').textContent = String(++frames);
+  const tick = (now) => {
+    if (frames.last) frames.longest = Math.max(frames.longest, now - frames.last);
+    frames.last = now;
+    $('frames').textContent = String(++frames.count);
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -193,32 +438,65 @@ function countFrames() {
 
 function showStats() {
   const s = rt.stats();
-  $('stats').textContent = `tasks in memory ${s.tasks} · stacks ${s.slabs} (${s.idleSlabs} idle) · timers ${s.timers}`;
+  $('stats').textContent = `· tasks in memory ${s.tasks} · stacks ${s.slabs} (${s.idleSlabs} idle) · timers ${s.timers}`;
 }
 
 async function main() {
+  setupTimeline();
+  setupLog();
+  let flusher = null;
   try {
-    rt = await createRuntime({ clock: 'real', print: (line) => say(line) });
+    rt = await createRuntime({
+      clock: 'real',
+      print: (line) => {
+        // Take the events so far: the last step is the task printing.
+        flusher?.events();
+        say(line, null, replay ? null : live.lastStep);
+      },
+    });
   } catch (error) {
     $('status').textContent = `Could not load the module: ${error.message}`;
     return;
   }
-  $('run-cancel').onclick = cancelCell;
-  $('run-one').onclick = runOne;
-  $('run-date').onclick = runDate;
-  $('run-group-c').onclick = () => runC('task_group_cell');
-  $('run-terminate-c').onclick = () => runC('terminate_cell');
-  $('run-gather-c').onclick = () => runC('gather_cell');
-  $('run-group-js').onclick = groupJs;
-  $('run-terminate-js').onclick = terminateJs;
-  $('run-gather-js').onclick = gatherJs;
-  $('run-timeout-js').onclick = timeoutJs;
+  flusher = rt.trace({ limit: 1 });
+  startRecording();
+  const cells = {
+    'run-cancel': cancelCell,
+    'run-one': runOne,
+    'run-date': runDate,
+    'run-group-c': () => runC('task_group_cell'),
+    'run-terminate-c': () => runC('terminate_cell'),
+    'run-gather-c': () => runC('gather_cell'),
+    'run-group-js': groupJs,
+    'run-terminate-js': terminateJs,
+    'run-gather-js': gatherJs,
+    'run-timeout-js': timeoutJs,
+  };
+  for (const [id, fn] of Object.entries(cells)) {
+    $(id).onclick = guard(async () => {
+      if (replay) $('live').click();
+      await fn();
+    });
+  }
   setupScenarios();
   $('clear').onclick = () => {
     log.replaceChildren();
-    $('tasks').replaceChildren();
+    held.clear();
+    coroutineOf.clear();
+    startRecording();
+    showDetails();
   };
   $('status').textContent = `Ready: coroutines ${rt.coroutines.join(', ')}.`;
+  // For the page's tests: the rows drawn, and what drawing them cost.
+  window.wasyncioPage = {
+    rows: () => timeline.snapshot(),
+    barPoint: (id) => timeline.barPoint(id),
+    reveal: (id) => timeline.reveal(id),
+    frames: () => ({ ...frames, longTasks: [...frames.longTasks], longestDraw: timeline.longestDraw }),
+    resetFrames: () => { frames.longest = 0; frames.last = 0; frames.longTasks = []; timeline.longestDraw = 0; },
+    timeline,
+    runtime: rt,
+  };
   document.body.dataset.ready = 'true';
   countFrames();
   setInterval(showStats, 200);

@@ -228,3 +228,12 @@ EMSCRIPTEN_KEEPALIVE char *wa_js_tasks_json(void) {
   }
   return b.s;
 }
+
+/* For rt.cancelTask(id, msg): wa_task_cancel on the pending task with that
+   id (1 when the request was made, 0 when refused); -1 when no pending task
+   has that id. */
+EMSCRIPTEN_KEEPALIVE int wa_js_cancel_by_id(unsigned id, const char *msg) {
+  for (wa_task *t = wa__task_first_pending(); t; t = t->all_next)
+    if (t->id == id) return wa_task_cancel(t, msg) ? 1 : 0;
+  return -1;
+}

@@ -766,7 +766,8 @@ class Runtime {
         abort();
       }
       this.#asTask(self, () => m._wa_js_group_exit_begin(g, bodyError));
-      for (let f; (f = m._wa_js_group_exit_next(g));) {
+      // On the group's task, so that a new exit future is its child.
+      for (let f; (f = this.#asTask(self, () => m._wa_js_group_exit_next(g)));) {
         m._wa_task_retain(f);
         let error = 0;
         try {
@@ -1132,6 +1133,31 @@ class Runtime {
     return node(self, new Set([id]));
   }
 
+  /** Cancels the pending task (C or JS) with that id, as task.cancel(msg)
+   *  would: for tasks JS holds no Task of, e.g. a C coroutine's children.
+   *  False when no pending task has that id, or the cancel was refused. */
+  cancelTask(id, message) {
+    this.#open('cancelTask');
+    if (!Number.isInteger(id)) {
+      throw new TypeError(`cancelTask: id must be a whole number (a task id), not ${describe(id)}`);
+    }
+    if (message !== undefined && message !== null && typeof message !== 'string') {
+      throw new TypeError(`cancelTask: message must be a string, not ${describe(message)}`);
+    }
+    if (typeof message === 'string') checkText(message, 'cancelTask: message');
+    if (id < 1 || id > 0xffffffff) return false; // no task has it
+    const cancel = (p) => this.#m._wa_js_cancel_by_id(id, p);
+    let r;
+    try {
+      r = this.#withCStrings([message], cancel);
+    } catch (error) { // no memory for the message: cancel without it, as C does
+      if (error?.name !== 'MemoryError') throw error;
+      r = cancel(0);
+    }
+    this.#wake();
+    return r === 1;
+  }
+
   /** The pending tasks as a tree by creator, with what each waits on, like
    *  `python -m asyncio pstree` (C: wa_print_task_tree()). */
   formatTaskTree() {
@@ -1154,20 +1180,21 @@ const TASK_STATES = ['pending', 'done', 'failed', 'cancelled'];
 
 // A trace event as C recorded it (post.js) -> what JS gets.
 function traceEvent(e) {
-  const base = { time: e.time, type: e.kind, task: e.task };
+  const { time, task } = e;
   switch (e.kind) {
     case 'created':
-      return { ...base, name: e.text ?? '', taskType: e.what, parent: e.other || null };
+      return { time, type: 'created', task, name: e.text ?? '', taskType: e.what, parent: e.other || null };
     case 'member':
-      return { ...base, container: e.other, containerType: e.what };
+      return { time, type: 'member', task, container: e.other, containerType: e.what };
     case 'step':
-      return { ...base, thrownIn: e.value === 1 };
+      return { time, type: 'step', task, thrownIn: e.value === 1 };
     case 'suspended':
-      return { ...base, waitingOn: e.what, awaiting: e.other || null, until: Number.isNaN(e.value) ? null : e.value };
+      return { time, type: 'suspended', task, waitingOn: e.what, awaiting: e.other || null,
+        until: Number.isNaN(e.value) ? null : e.value };
     case 'cancel':
-      return { ...base, message: e.text };
+      return { time, type: 'cancel', task, message: e.text };
     default: // ended
-      return { ...base, state: TASK_STATES[e.value], error: e.value === 2 ? e.text : null,
+      return { time, type: 'ended', task, state: TASK_STATES[e.value], error: e.value === 2 ? e.text : null,
         message: e.value === 3 ? e.text : null };
   }
 }
@@ -1190,7 +1217,8 @@ export class TraceRecorder {
 
   receive(events, dropped, guard) {
     this.dropped += dropped;
-    for (const e of events) this.#events.push(e);
+    const keep = Math.min(events.length, this.#limit);
+    for (let i = events.length - keep; i < events.length; i++) this.#events.push(events[i]);
     if (this.#events.length > this.#limit) this.#events.splice(0, this.#events.length - this.#limit);
     if (this.#onEvent) for (const e of events) guard('trace onEvent failed', () => this.#onEvent(e));
   }

@@ -222,6 +222,9 @@ export interface Runtime {
   /** Every pending task, C and JS. */
   tasks(): TaskInfo[];
   callGraph(task: Task): CallGraph;
+  /** Cancels the pending task with that id (a C coroutine's children
+   *  included), as task.cancel(msg); false when none is pending with it. */
+  cancelTask(id: number, message?: string | null): boolean;
   /** The pending tasks as a tree by creator, like `python -m asyncio pstree`. */
   formatTaskTree(): string;
 }

@@ -83,3 +83,37 @@ test('leftover tasks can be listed after close(): none are pending', async () =>
   await rt.close();
   assert.throws(() => rt.tasks(), /tasks: the runtime is closed$/);
 });
+
+test('cancelTask(id): cancels a C-spawned group child by id; the group goes on as asyncio would', async () => {
+  const lines = [];
+  const rt = await createRuntime({ clock: 'virtual', print: (line) => lines.push(line) });
+  const events = [];
+  const recorder = rt.trace({ onEvent: (e) => events.push(e) });
+  const cell = rt.createTask('terminate_cell', {});
+  await rt.sleep(100);
+  const job2 = rt.tasks().find((t) => t.name === 'Task-3'); // job 2, sleeping until 1500 ms
+  assert.equal(job2.coroutine, 'job');
+  assert.equal(rt.cancelTask(job2.id, 'from JS'), true);
+  assert.equal(rt.tasks().find((t) => t.id === job2.id).cancelling, 1);
+  // A child cancelled from outside is no error for its group: the others
+  // run on, until the terminator's failure cancels jobs 3 and 4.
+  assert.equal(await cell, 3, 'jobs 2, 3 and 4 ended cancelled');
+  recorder.stop();
+  assert.deepEqual(events.filter((e) => e.task === job2.id && (e.type === 'cancel' || e.type === 'ended'))
+    .map((e) => [e.time, e.type, e.state ?? null, e.message]), [
+    [100, 'cancel', null, 'from JS'],
+    [100, 'ended', 'cancelled', 'from JS'],
+  ]);
+  assert.deepEqual(lines, [
+    'Task 1: start', 'Task 2: start', 'Task 3: start', 'Task 4: start', 'Task 1: done', 'Task group terminated.',
+  ]);
+  assert.equal(rt.cancelTask(job2.id), false, 'no longer pending');
+  assert.equal(rt.cancelTask(9999), false, 'unknown id');
+  assert.equal(rt.cancelTask(0), false);
+  assert.throws(() => rt.cancelTask(1.5), { name: 'TypeError', message: 'cancelTask: id must be a whole number (a task id), not 1.5' });
+  assert.throws(() => rt.cancelTask('3'), { name: 'TypeError' });
+  assert.throws(() => rt.cancelTask(3, 7), { name: 'TypeError', message: 'cancelTask: message must be a string, not 7' });
+  assert.throws(() => rt.cancelTask(3, 'a\0b'), { name: 'TypeError', message: /NUL/ });
+  await rt.close();
+  assert.throws(() => rt.cancelTask(1), /cancelTask: the runtime is closed$/);
+});
