@@ -256,6 +256,40 @@ void *wa_arg_pointer(const wa_args *a, const char *key);
 
 /* ---- Output and registration -------------------------------------------- */
 
+/* ---- Introspection ------------------------------------------------------ */
+
+/* One transition of one task, as the scheduler makes it. */
+typedef enum {
+  WA_EVENT_CREATED,   /* other: the task that made it (0: none); value: 1 for a
+                         future; what: "Task" or "Future"; text: its name */
+  WA_EVENT_MEMBER,    /* other: the future of the group or gather it joined;
+                         what: "group" or "gather" */
+  WA_EVENT_STEP,      /* it runs; value: 1 when an error is thrown in */
+  WA_EVENT_SUSPENDED, /* what: "sleep", "task" or "yield"; other: the task or
+                         future awaited (0: none); value: a sleep's deadline
+                         (NaN: none) */
+  WA_EVENT_CANCEL,    /* a cancel was asked of it; text: the message or NULL */
+  WA_EVENT_ENDED      /* value: 1 done, 2 failed, 3 cancelled; text: the error
+                         ("Type: message") or the cancel's message, or NULL */
+} wa_event_kind;
+
+typedef struct {
+  wa_event_kind kind;
+  double time;      /* loop time */
+  unsigned task;    /* wa_task_id */
+  unsigned other;
+  double value;
+  const char *what; /* static */
+  const char *text; /* valid during the call only */
+} wa_event;
+
+typedef void (*wa_event_fn)(const wa_event *e, void *arg);
+/* Calls fn(event, arg) at every transition from now on; NULL stops. One
+   hook at a time (JavaScript's rt.trace() is separate). fn must not
+   suspend; what it does that makes events (a spawn, a cancel) reports
+   none. */
+void wa_trace_hook(wa_event_fn fn, void *arg);
+
 /* Prints every pending task through wa_print, as a tree by creator (who
    spawned whom) with what each waits on, like `python -m asyncio pstree`:
    for a program that seems stuck. */

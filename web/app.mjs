@@ -492,8 +492,11 @@ async function main() {
     rows: () => timeline.snapshot(),
     barPoint: (id) => timeline.barPoint(id),
     reveal: (id) => timeline.reveal(id),
-    frames: () => ({ ...frames, longTasks: [...frames.longTasks], longestDraw: timeline.longestDraw }),
-    resetFrames: () => { frames.longest = 0; frames.last = 0; frames.longTasks = []; timeline.longestDraw = 0; },
+    frames: () => ({ ...frames, longTasks: [...frames.longTasks], longestDraw: timeline.longestDraw,
+      mostRowsDrawn: timeline.mostRowsDrawn }),
+    resetFrames: () => {
+      frames.longest = 0; frames.last = 0; frames.longTasks = []; timeline.longestDraw = 0; timeline.mostRowsDrawn = 0;
+    },
     timeline,
     runtime: rt,
   };

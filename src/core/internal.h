@@ -361,6 +361,7 @@ const char *wa__registry_name_of(wa_coro_fn fn);
 
 /* ---- trace.c ------------------------------------------------------------ */
 
+/* The same numbers as the public wa_event_kind. */
 typedef enum {
   TRACE_CREATED,   /* other: parent id; value: 1 for a future; what: type; text: name */
   TRACE_MEMBER,    /* other: the group's or gather's future it joined */

@@ -22,6 +22,16 @@
 #include "internal.h"
 
 bool wa__tracing;
+static bool host_listens;   /* rt.trace(): record for the host */
+static wa_event_fn hook;    /* wa_trace_hook() */
+static void *hook_arg;
+static bool in_hook;
+
+void wa_trace_hook(wa_event_fn fn, void *arg) {
+  hook = fn;
+  hook_arg = arg;
+  wa__tracing = host_listens || hook;
+}
 
 static wa_trace_event *events;
 static int count, cap;
@@ -53,6 +63,14 @@ static wa_trace_event *next_event(void) {
 
 __attribute__((noinline)) void wa__trace(wa_trace_kind kind, const wa_task *t, unsigned other, double value,
                const char *what, const char *text) {
+  if (hook && !in_hook) {
+    wa_event ev = {.kind = (wa_event_kind)kind, .time = wa_time(), .task = t->id,
+                   .other = other, .value = value, .what = what, .text = text};
+    in_hook = true;
+    hook(&ev, hook_arg);
+    in_hook = false;
+  }
+  if (!host_listens) return;
   wa_trace_event *e = next_event();
   if (!e) return;
   e->kind = kind;
@@ -94,7 +112,10 @@ __attribute__((noinline)) void wa__trace_task(wa_trace_kind kind, const wa_task 
 
 /* The host turns tracing on and off, and takes what was recorded: the
    events (read by post.js's waTraceTake) and how many were dropped. */
-EMSCRIPTEN_KEEPALIVE void wa_trace_enable(int on) { wa__tracing = on; }
+EMSCRIPTEN_KEEPALIVE void wa_trace_enable(int on) {
+  host_listens = on;
+  wa__tracing = host_listens || hook;
+}
 EMSCRIPTEN_KEEPALIVE wa_trace_event *wa_trace_events(void) { return events; }
 EMSCRIPTEN_KEEPALIVE int wa_trace_count(void) { return count; }
 EMSCRIPTEN_KEEPALIVE int wa_trace_event_size(void) { return sizeof(wa_trace_event); }

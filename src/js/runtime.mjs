@@ -1104,13 +1104,14 @@ class Runtime {
     }
   }
 
-  /** Every pending task (C and JS) now: id, name, coroutine, parent (the
-   *  task that made it), children, container (its group's or gather's
-   *  future), what it waits on, cancelling(), when it was made. */
+  /** Every pending task (C and JS) now: id, name, coroutine, state,
+   *  parent (the task that made it), children, container (its group's or
+   *  gather's future), what it waits on, cancelling(), when it was made.
+   *  Works once closed too: what the shutdown left pending. */
   tasks() {
-    this.#open('tasks');
     const list = JSON.parse(this.#takeCString(this.#m._wa_js_tasks_json(), 'tasks'));
-    const byId = new Map(list.map((t) => [t.id, Object.assign(t, { children: [] })]));
+    const state = (t) => (!t.started ? 'not started' : t.waiting ? 'waiting' : 'ready');
+    const byId = new Map(list.map((t) => [t.id, Object.assign(t, { state: state(t), children: [] })]));
     for (const t of list) byId.get(t.parent)?.children.push(t.id);
     return list;
   }
@@ -1119,7 +1120,6 @@ class Runtime {
    *  {task, awaitedBy: [...]} like asyncio.capture_call_graph. A task in a
    *  group or gather is awaited by those awaiting its group or gather. */
   callGraph(task) {
-    this.#open('callGraph');
     if (!pointerOf(task, this.#port)) {
       throw new TypeError(`callGraph: not a task of this runtime: ${describe(task)}`);
     }
@@ -1160,8 +1160,7 @@ class Runtime {
 
   /** The pending tasks as a tree by creator, with what each waits on, like
    *  `python -m asyncio pstree` (C: wa_print_task_tree()). */
-  formatTaskTree() {
-    this.#open('formatTaskTree');
+  formatTaskTree() { // works once closed too
     return this.#takeCString(this.#m._wa_js_task_tree(), 'formatTaskTree');
   }
 

@@ -166,6 +166,7 @@ export interface TaskInfo {
   /** The C coroutine it runs, or null (a JS task). */
   coroutine: string | null;
   started: boolean;
+  state: 'not started' | 'waiting' | 'ready';
   /** The task whose code made it, or 0. */
   parent: number;
   children: number[];

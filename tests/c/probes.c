@@ -467,3 +467,30 @@ static int print_tree(wa_task *self, const wa_args *args) {
   return rc;
 }
 WA_EXPORT_COROUTINE(print_tree, "ms:number")
+
+/* ---- for tests/core/trace.test.mjs: wa_trace_hook -------------------------- */
+
+static const char *const event_names[] = {"created", "member", "step", "suspended", "cancel", "ended"};
+
+static void print_event(const wa_event *e, void *arg) {
+  (void)arg;
+  wa_print("%s #%u other=%u value=%g what=%s text=%s", event_names[e->kind], e->task, e->other,
+           e->value, e->what ? e->what : "-", e->text ? e->text : "-");
+}
+
+/* Hooks the trace, runs a child that sleeps 5 ms and fails, unhooks. */
+static int failing_child(wa_task *self, const wa_args *args) {
+  int rc = wa_sleep(5);
+  return rc < 0 ? rc : wa_raise("ValueError", "child failed");
+}
+static int trace_hooked(wa_task *self, const wa_args *args) {
+  wa_trace_hook(print_event, NULL);
+  wa_task *child = wa_task_spawn(failing_child, NULL, "child");
+  if (!child) return wa_trace_hook(NULL, NULL), WA_ERROR;
+  int rc = wa_task_join(child);
+  wa_task_release(child);
+  wa_trace_hook(NULL, NULL);
+  if (rc < 0) wa_error_clear();
+  return wa_sleep(1); /* unhooked: prints nothing */
+}
+WA_EXPORT_COROUTINE(trace_hooked, "")

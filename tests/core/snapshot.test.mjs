@@ -75,13 +75,21 @@ test('wa_print_task_tree prints the same tree from C', async () => {
   ]);
 });
 
-test('leftover tasks can be listed after close(): none are pending', async () => {
+test('leftover tasks can be listed after close(): a task made by cleanup during the shutdown stays pending', async () => {
   const { rt } = await testRuntime();
-  rt.createTask('worker', { ms: 1000 });
+  rt.createTask(async (ctx) => {
+    try {
+      await ctx.sleep(1000);
+    } finally {
+      rt.createTask('worker', { ms: 1000 }, { name: 'straggler' }); // asyncio does not cancel it either
+    }
+  }, { name: 'cleaner' });
   await rt.sleep(1);
-  assert.equal(rt.tasks().length, 1);
+  assert.deepEqual(rt.tasks().map((t) => [t.name, t.state]), [['cleaner', 'waiting']]);
   await rt.close();
-  assert.throws(() => rt.tasks(), /tasks: the runtime is closed$/);
+  assert.deepEqual(rt.tasks().map((t) => [t.name, t.state, t.waiting]), [['straggler', 'waiting', 'sleep']]);
+  assert.match(rt.formatTaskTree(), /^└── Task 'straggler' \(#\d+, worker\): waiting on sleep until 1001 ms\n$/);
+  assert.throws(() => rt.createTask('worker', { ms: 1 }), /the runtime is closed/);
 });
 
 test('cancelTask(id): cancels a C-spawned group child by id; the group goes on as asyncio would', async () => {

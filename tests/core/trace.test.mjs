@@ -86,3 +86,19 @@ test('trace options are checked', async () => {
   assert.throws(() => rt.trace({ size: 1 }), { name: 'TypeError', message: "trace: unknown option 'size' (it takes limit, onEvent)" });
   assert.throws(() => rt.trace(null), { name: 'TypeError' });
 });
+
+test('wa_trace_hook: a C program sees the same events, as they happen, until it unhooks', async () => {
+  const { rt, lines } = await testRuntime();
+  const t = rt.createTask('trace_hooked', {});
+  await settle(t);
+  assert.deepEqual(lines, [
+    `created #${t.id + 1} other=${t.id} value=0 what=Task text=child`,
+    `suspended #${t.id} other=${t.id + 1} value=nan what=task text=-`,
+    `step #${t.id + 1} other=0 value=0 what=- text=-`,
+    `suspended #${t.id + 1} other=0 value=5 what=sleep text=-`,
+    `step #${t.id + 1} other=0 value=0 what=- text=-`,
+    `ended #${t.id + 1} other=0 value=2 what=- text=ValueError: child failed`,
+    `step #${t.id} other=0 value=1 what=- text=-`, // the child's error thrown in
+  ]);
+  assert.equal(t.result(), undefined, 'it caught the error and returned');
+});
