@@ -37,6 +37,19 @@ char *wa__strdup(const char *s);
 /* Raises MemoryError ("no memory for <what>") and returns its code. */
 int wa__nomem(const char *what);
 
+/* ---- text.c ------------------------------------------------------------ */
+
+/* A string built on the heap ({0} to start; s is NULL until something is
+   added, and the caller frees it). Out of memory it stops growing and sets
+   nomem, so a text is built without checks and checked once. */
+typedef struct {
+  char *s;
+  size_t len, cap;
+  bool nomem;
+} wa_text;
+
+void wa__text_add(wa_text *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- error.c ----------------------------------------------------------- */
 
 struct wa_error {
@@ -252,6 +265,9 @@ extern int wa__tasks_alive;
    order, as asyncio.all_tasks: track adds one; it leaves when it ends. */
 void wa__task_track(wa_task *t);
 wa_task *wa__task_first_pending(void);
+/* The pending tasks in an array to free(), and *n how many; NULL when
+   there are none, or no memory for the array (*n is then not 0). */
+wa_task **wa__tasks_pending(int *n);
 
 void wa__task_step(wa_task *t, wa_error *exc);
 /* Forgets what a suspended task waits on (it ended from outside). */

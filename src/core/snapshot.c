@@ -7,83 +7,46 @@
  */
 #include <emscripten.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* A growable string; `failed` once out of memory (what it has stays). */
-typedef struct {
-  char *s;
-  size_t len, cap;
-  bool failed;
-} text;
-
-static void add(text *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(text *b, const char *fmt, ...) {
-  if (b->failed) return;
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = b->cap - b->len;
-    int n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < room) {
-      b->len += n;
-      return;
-    }
-    size_t more = (b->cap + n + 1) * 2;
-    char *grown = wa__realloc(b->s, more);
-    if (!grown) {
-      b->failed = true;
-      return;
-    }
-    b->s = grown;
-    b->cap = more;
-  }
-}
-
 /* A JSON string: quotes, escapes; bytes >= 0x80 pass (UTF-8). */
-static void add_json_string(text *b, const char *s) {
-  add(b, "\"");
+static void add_json_string(wa_text *b, const char *s) {
+  wa__text_add(b, "\"");
   for (; s && *s; s++) {
     unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') add(b, "\\%c", c);
-    else if (c < 0x20) add(b, "\\u%04x", c);
-    else add(b, "%c", c);
+    if (c == '"' || c == '\\') wa__text_add(b, "\\%c", c);
+    else if (c < 0x20) wa__text_add(b, "\\u%04x", c);
+    else wa__text_add(b, "%c", c);
   }
-  add(b, "\"");
+  wa__text_add(b, "\"");
 }
 
 /* What t waits on, in words. */
-static void add_waiting(text *b, const wa_task *t) {
-  if (t->cancel_passing || t->num_cancels) add(b, "cancelling (%d), ", t->num_cancels);
+static void add_waiting(wa_text *b, const wa_task *t) {
+  if (t->cancel_passing || t->num_cancels) wa__text_add(b, "cancelling (%d), ", t->num_cancels);
   const wa_waiter_ops *w = t->waiting;
   if (!w) {
-    add(b, t->ops->started && t->ops->started(t) ? "ready" : "not started");
+    wa__text_add(b, t->ops->started && t->ops->started(t) ? "ready" : "not started");
   } else if (w->deadline && isfinite(w->deadline(t))) {
-    add(b, "waiting on %s until %.15g ms", w->what, w->deadline(t));
+    wa__text_add(b, "waiting on %s until %.15g ms", w->what, w->deadline(t));
   } else if (w->deadline) {
-    add(b, "waiting on %s for ever", w->what);
+    wa__text_add(b, "waiting on %s for ever", w->what);
   } else if (t->awaiting) {
-    add(b, "awaiting %s '%s' (#%u)", t->awaiting->ops->type, t->awaiting->name, t->awaiting->id);
+    wa__text_add(b, "awaiting %s '%s' (#%u)", t->awaiting->ops->type, t->awaiting->name, t->awaiting->id);
   } else {
-    add(b, "waiting on %s", w->what);
+    wa__text_add(b, "waiting on %s", w->what);
   }
 }
 
-/* The pending tasks, in creation order; *n is how many (0 and NULL when
-   none, or out of memory). */
+/* The pending tasks, in creation order; none when out of memory (a
+   shorter answer, as the top of this file says). */
 static wa_task **pending_tasks(int *n) {
-  *n = 0;
-  for (wa_task *t = wa__task_first_pending(); t; t = t->all_next) (*n)++;
-  wa_task **all = *n ? wa__alloc(*n * sizeof *all) : NULL;
-  if (!all) return *n = 0, NULL;
-  int i = 0;
-  for (wa_task *t = wa__task_first_pending(); t; t = t->all_next) all[i++] = t;
+  wa_task **all = wa__tasks_pending(n);
+  if (!all) *n = 0;
   return all;
 }
 
@@ -98,24 +61,24 @@ static int index_of(wa_task **all, int n, unsigned id) {
   return -1;
 }
 
-static void add_line(text *b, wa_task *t, const bool *last, int depth) {
-  for (int d = 0; d < depth; d++) add(b, last[d] ? "    " : "│   ");
-  add(b, "%s %s '%s' (#%u", last[depth] ? "└──" : "├──", t->ops->type, t->name, t->id);
+static void add_line(wa_text *b, wa_task *t, const bool *last, int depth) {
+  for (int d = 0; d < depth; d++) wa__text_add(b, last[d] ? "    " : "│   ");
+  wa__text_add(b, "%s %s '%s' (#%u", last[depth] ? "└──" : "├──", t->ops->type, t->name, t->id);
   const char *co = t->fn ? wa__registry_name_of(t->fn) : NULL;
-  if (co) add(b, ", %s", co);
-  if (t->container_id) add(b, ", in %s #%u", t->container_what, t->container_id);
-  add(b, "): ");
+  if (co) wa__text_add(b, ", %s", co);
+  if (t->container_id) wa__text_add(b, ", in %s #%u", t->container_what, t->container_id);
+  wa__text_add(b, "): ");
   add_waiting(b, t);
-  add(b, "\n");
+  wa__text_add(b, "\n");
 }
 
 enum { MAX_DEPTH = 48 };
 
 /* The tree by creator; a task whose creator has ended is a root. Drawn
    depth-first without recursion (a task's C stack is small). */
-static void add_tree(text *b, wa_task **all, int n) {
+static void add_tree(wa_text *b, wa_task **all, int n) {
   if (!n) {
-    add(b, "(no pending tasks)\n");
+    wa__text_add(b, "(no pending tasks)\n");
     return;
   }
   /* Children lists in creation order: first_child[i + 1] (slot 0 holds
@@ -148,8 +111,8 @@ static void add_tree(text *b, wa_task **all, int n) {
     add_line(b, all[i], last, depth);
     int child = first_child[i + 1];
     if (child >= 0 && depth == MAX_DEPTH) {
-      for (int d = 0; d <= depth; d++) add(b, last[d] ? "    " : "│   ");
-      add(b, "└── ... (deeper tasks not shown)\n");
+      for (int d = 0; d <= depth; d++) wa__text_add(b, last[d] ? "    " : "│   ");
+      wa__text_add(b, "└── ... (deeper tasks not shown)\n");
       child = -1;
     }
     if (child >= 0) {
@@ -165,7 +128,7 @@ static void add_tree(text *b, wa_task **all, int n) {
 static char *tree_text(void) {
   int n;
   wa_task **all = pending_tasks(&n);
-  text b = {0};
+  wa_text b = {0};
   add_tree(&b, all, n);
   free(all);
   return b.s; /* NULL only when nothing at all fitted */
@@ -193,36 +156,36 @@ EMSCRIPTEN_KEEPALIVE char *wa_js_task_tree(void) { return tree_text(); }
 EMSCRIPTEN_KEEPALIVE char *wa_js_tasks_json(void) {
   int n;
   wa_task **all = pending_tasks(&n);
-  text b = {0};
-  add(&b, "[");
+  wa_text b = {0};
+  wa__text_add(&b, "[");
   for (int i = 0; i < n; i++) {
     wa_task *t = all[i];
     const wa_waiter_ops *w = t->waiting;
-    add(&b, "%s{\"id\":%u,\"name\":", i ? "," : "", t->id);
+    wa__text_add(&b, "%s{\"id\":%u,\"name\":", i ? "," : "", t->id);
     add_json_string(&b, t->name);
     const char *co = t->fn ? wa__registry_name_of(t->fn) : NULL;
-    add(&b, ",\"coroutine\":");
-    if (co) add_json_string(&b, co); else add(&b, "null");
-    add(&b, ",\"started\":%s,\"parent\":%u,\"container\":%u,\"cancelling\":%d,\"created\":%.17g",
+    wa__text_add(&b, ",\"coroutine\":");
+    if (co) add_json_string(&b, co); else wa__text_add(&b, "null");
+    wa__text_add(&b, ",\"started\":%s,\"parent\":%u,\"container\":%u,\"cancelling\":%d,\"created\":%.17g",
         t->ops->started && t->ops->started(t) ? "true" : "false", t->parent_id, t->container_id,
         t->num_cancels, t->created_at);
-    add(&b, ",\"containerType\":");
-    if (t->container_id) add_json_string(&b, t->container_what); else add(&b, "null");
-    add(&b, ",\"waiting\":");
-    if (w) add_json_string(&b, w->what); else add(&b, "null");
-    add(&b, ",\"awaiting\":%u,\"until\":", t->awaiting ? t->awaiting->id : 0);
+    wa__text_add(&b, ",\"containerType\":");
+    if (t->container_id) add_json_string(&b, t->container_what); else wa__text_add(&b, "null");
+    wa__text_add(&b, ",\"waiting\":");
+    if (w) add_json_string(&b, w->what); else wa__text_add(&b, "null");
+    wa__text_add(&b, ",\"awaiting\":%u,\"until\":", t->awaiting ? t->awaiting->id : 0);
     double until = w && w->deadline ? w->deadline(t) : NAN;
-    if (isfinite(until)) add(&b, "%.17g", until); else add(&b, "null");
-    add(&b, ",\"text\":");
-    text line = {0};
+    if (isfinite(until)) wa__text_add(&b, "%.17g", until); else wa__text_add(&b, "null");
+    wa__text_add(&b, ",\"text\":");
+    wa_text line = {0};
     add_waiting(&line, t);
-    add_json_string(&b, line.failed ? "" : line.s);
+    add_json_string(&b, line.nomem ? "" : line.s);
     free(line.s);
-    add(&b, "}");
+    wa__text_add(&b, "}");
   }
-  add(&b, "]");
+  wa__text_add(&b, "]");
   free(all);
-  if (b.failed) {
+  if (b.nomem) {
     free(b.s);
     return NULL;
   }

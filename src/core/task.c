@@ -38,6 +38,16 @@ static void untrack(wa_task *t) {
 }
 
 wa_task *wa__task_first_pending(void) { return pending_first; }
+
+wa_task **wa__tasks_pending(int *n) {
+  *n = 0;
+  for (wa_task *t = pending_first; t; t = t->all_next) (*n)++;
+  wa_task **all = *n ? wa__alloc(*n * sizeof *all) : NULL;
+  int i = 0;
+  if (all)
+    for (wa_task *t = pending_first; t; t = t->all_next) all[i++] = t;
+  return all;
+}
 static unsigned next_id = 1;
 static unsigned next_number = 1; /* for default names; futures take none */
 

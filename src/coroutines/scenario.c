@@ -51,46 +51,17 @@ static int pass_on_nomem(const char *what) {
 
 /* ---- text built on the heap ---------------------------------------------- */
 
-/* Out of memory, a buffer stops growing and remembers it, so a line is
-   built without checks and the outcome checked once (sb_print). */
-typedef struct {
-  char *s;
-  int len, cap;
-  bool nomem;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf *b, const char *fmt, ...) {
-  if (b->nomem) return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  if (b->len + n + 1 > b->cap) {
-    int cap = (b->len + n + 1) * 2;
-    char *s = wa__realloc(b->s, (size_t)cap);
-    if (!s) {
-      b->nomem = true;
-      return;
-    }
-    b->s = s;
-    b->cap = cap;
-  }
-  va_start(ap, fmt);
-  vsnprintf(b->s + b->len, (size_t)(n + 1), fmt, ap);
-  va_end(ap);
-  b->len += n;
-}
+/* Lines are built in a wa_text without checks and the outcome checked
+   once (sb_print). */
 
 /* A whole number as an integer; otherwise the shortest decimal that reads
    back as the same double, which is Python's repr (and JavaScript's
    String): the fewest significant digits whose correctly rounded %g does.
    Starting at 15 digits would do for normal doubles, but not subnormal
    ones (5e-324 would print as 4.94065645841247e-324). */
-static void sb_number(sbuf *b, double x) {
+static void sb_number(wa_text *b, double x) {
   if (isfinite(x) && x == floor(x)) {
-    sb_add(b, "%.0f", x);
+    wa__text_add(b, "%.0f", x);
     return;
   }
   char text[40];
@@ -98,35 +69,35 @@ static void sb_number(sbuf *b, double x) {
     snprintf(text, sizeof text, "%.*g", digits, x);
     if (strtod(text, NULL) == x) break;
   }
-  sb_add(b, "%s", text);
+  wa__text_add(b, "%s", text);
 }
 
-static void sb_value(sbuf *b, const wa_value *v) {
+static void sb_value(wa_text *b, const wa_value *v) {
   if (v->kind == WA_NUMBER)
     sb_number(b, v->number);
   else if (v->kind == WA_STRING)
-    sb_add(b, "%s", v->string ? v->string : "");
+    wa__text_add(b, "%s", v->string ? v->string : "");
   else
-    sb_add(b, "None");
+    wa__text_add(b, "None");
 }
 
 /* Type(message); an exception group as ExceptionGroup[e1, e2, ...]. */
-static void sb_error(sbuf *b, const wa_error *e) {
+static void sb_error(wa_text *b, const wa_error *e) {
   if (!wa_error_is_group(e)) {
-    sb_add(b, "%s(%s)", wa_error_type(e), wa_error_message(e));
+    wa__text_add(b, "%s(%s)", wa_error_type(e), wa_error_message(e));
     return;
   }
-  sb_add(b, "ExceptionGroup[");
+  wa__text_add(b, "ExceptionGroup[");
   for (int i = 0; i < wa_error_count(e); i++) {
-    if (i) sb_add(b, ", ");
+    if (i) wa__text_add(b, ", ");
     sb_error(b, wa_error_child(e, i));
   }
-  sb_add(b, "]");
+  wa__text_add(b, "]");
 }
 
 /* Prints the line built in b and frees it; MemoryError when building it
    ran out. */
-static int sb_print(sbuf *b) {
+static int sb_print(wa_text *b) {
   int rc = b->nomem ? wa__nomem("a line of output") : ST_NORMAL;
   if (rc == ST_NORMAL) wa_print("%s", b->s);
   free(b->s);
@@ -329,8 +300,8 @@ static int print_result(const char *id, const wa_task *t) {
   wa_value v;
   int rc = wa_task_result(t, &v);
   if (rc < 0) return rc;
-  sbuf b = {0};
-  sb_add(&b, "%s -> ", id);
+  wa_text b = {0};
+  wa__text_add(&b, "%s -> ", id);
   sb_value(&b, &v);
   return sb_print(&b);
 }
@@ -435,24 +406,24 @@ static bool is_gather_list(const wa_json *v) {
 /* "gather -> [v1, v2, ...]" once the gather succeeded: every child
    returned, or (return_exceptions) ended one way or another. */
 static int print_gather(wa_task *const *tasks, int n) {
-  sbuf b = {0};
-  sb_add(&b, "gather -> [");
+  wa_text b = {0};
+  wa__text_add(&b, "gather -> [");
   for (int i = 0; i < n; i++) {
     const wa_error *e = NULL;
     wa_value v;
-    if (i) sb_add(&b, ", ");
+    if (i) wa__text_add(&b, ", ");
     if (wa_task_cancelled(tasks[i])) {
       /* CPython puts CancelledError(task._cancel_message) in the slot, and
          a task that ended cancelled has that reset to None by its final
          Future.cancel(): the slot never carries the message. */
-      sb_add(&b, "CancelledError()");
+      wa__text_add(&b, "CancelledError()");
     } else if (wa_task_exception(tasks[i], &e) == WA_OK && e) {
       sb_error(&b, e);
     } else if (wa_task_result(tasks[i], &v) == WA_OK) {
       sb_value(&b, &v);
     }
   }
-  sb_add(&b, "]");
+  wa__text_add(&b, "]");
   return sb_print(&b);
 }
 
@@ -563,7 +534,7 @@ static int step_try(const ctx *c, const wa_json *step, int index) {
 
 static int step_log_error(const ctx *c, const wa_json *step, int index) {
   if (!c->caught) return wa_raise("ScenarioError", "step %d: log_error outside a handler", index);
-  sbuf b = {0};
+  wa_text b = {0};
   sb_error(&b, c->caught);
   return sb_print(&b);
 }

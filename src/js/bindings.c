@@ -106,6 +106,7 @@ EMSCRIPTEN_KEEPALIVE int wa_js_remove_callback(wa_task *t, int host_id) {
   return wa__task_remove_host_callback(t, host_id);
 }
 
+/* Calls the host back with host_id (a timer's or the shutdown's). */
 static void call_host(void *host_id) {
   wa__loop_note_host_call();
   wa_host_callback((int)(intptr_t)host_id, NULL);
@@ -136,22 +137,19 @@ EMSCRIPTEN_KEEPALIVE double wa_js_stat(int which) {
 /* asyncio.run's _cancel_all_tasks: cancels every pending task, in creation
    order, and gives a gather of them (return_exceptions) to wait on, or
    NULL when there are none (or no memory: MemoryError raised). */
-EMSCRIPTEN_KEEPALIVE wa_task *wa_js_cancel_all(void) {
-  int n = 0;
-  for (wa_task *t = wa__task_first_pending(); t; t = t->all_next) n++;
+static wa_task *cancel_all(void) {
+  int n;
+  wa_task **all = wa__tasks_pending(&n);
   if (!n) return NULL;
-  wa_task **all = wa__alloc(n * sizeof *all);
   if (!all) return wa__nomem("the shutdown"), NULL;
-  int i = 0;
-  for (wa_task *t = wa__task_first_pending(); t; t = t->all_next) all[i++] = t;
-  for (i = 0; i < n; i++) wa_task_cancel(all[i], NULL); /* none ends inline */
+  for (int i = 0; i < n; i++) wa_task_cancel(all[i], NULL); /* none ends inline */
   wa_task *g = wa_gather(all, n, true);
   free(all);
   return g;
 }
 
 static void shut_down(void *host_id) {
-  wa_task *all = wa_js_cancel_all();
+  wa_task *all = cancel_all();
   wa__loop_note_host_call();
   wa_host_callback((int)(intptr_t)host_id, all);
 }
@@ -164,18 +162,13 @@ EMSCRIPTEN_KEEPALIVE void wa_js_shutdown(int host_id) {
   wa__loop_at_iteration_end(shut_down, (void *)(intptr_t)host_id, 0);
 }
 
-static void call_host_now(void *host_id) {
-  wa__loop_note_host_call();
-  wa_host_callback((int)(intptr_t)host_id, NULL);
-}
-
 /* The rest of asyncio.run once the cancelled tasks have ended: that
    iteration ends (the gather's done callback stopped the loop), then
    shutdown_asyncgens and shutdown_default_executor each take two more
    (their task's step, its done callback), in which tasks made by the
    cleanup still run; then the host is called back with host_id. */
 EMSCRIPTEN_KEEPALIVE void wa_js_shutdown_finish(int host_id) {
-  wa__loop_at_iteration_end(call_host_now, (void *)(intptr_t)host_id, 4);
+  wa__loop_at_iteration_end(call_host, (void *)(intptr_t)host_id, 4);
 }
 
 /* The error item i of a finished gather failed with (not a cancellation),
