@@ -56,15 +56,14 @@ static wa_trace_event *next_event(void) {
     events = grown;
     cap = more;
   }
-  wa_trace_event *e = &events[count++];
-  *e = (wa_trace_event){.time = wa_time()};
-  return e;
+  return &events[count++];
 }
 
 __attribute__((noinline)) void wa__trace(wa_trace_kind kind, const wa_task *t, unsigned other, double value,
                const char *what, const char *text) {
+  double now = wa_time(); /* a call into JS on the real clock: once */
   if (hook && !in_hook) {
-    wa_event ev = {.kind = (wa_event_kind)kind, .time = wa_time(), .task = t->id,
+    wa_event ev = {.kind = (wa_event_kind)kind, .time = now, .task = t->id,
                    .other = other, .value = value, .what = what, .text = text};
     in_hook = true;
     hook(&ev, hook_arg);
@@ -73,6 +72,7 @@ __attribute__((noinline)) void wa__trace(wa_trace_kind kind, const wa_task *t, u
   if (!host_listens) return;
   wa_trace_event *e = next_event();
   if (!e) return;
+  e->time = now;
   e->kind = kind;
   e->task = t->id;
   e->other = other;

@@ -70,23 +70,21 @@ Module['waPump'] = function (budget) {
   return _wa_loop_next_delay();
 };
 
-// The events trace.c recorded since the last take, as objects; then they
-// are cleared. Returns {events, dropped}. The layout is wa_trace_event's.
-Module['waTraceTake'] = function () {
+// The events trace.c recorded since the last take, each made into what the
+// JS layer hands out by make(kind, time, value, task, other, what, text)
+// (kind: wa_trace_kind's number); then they are cleared. Returns {events,
+// dropped}. The layout is wa_trace_event's.
+Module['waTraceTake'] = function (make) {
   var n = _wa_trace_count(), base = _wa_trace_events() >>> 0, size = _wa_trace_event_size();
-  var kinds = ['created', 'member', 'step', 'suspended', 'cancel', 'ended'];
   var names = Module['waTraceNames'] || (Module['waTraceNames'] = new Map()); // static strings
   var events = new Array(n);
   for (var i = 0; i < n; i++) {
     var p = base + i * size;
     var what = HEAPU32[(p + 24) >>> 2], text = HEAPU32[(p + 28) >>> 2];
-    events[i] = {
-      time: HEAPF64[p >>> 3], value: HEAPF64[(p + 8) >>> 3],
-      task: HEAPU32[(p + 16) >>> 2], other: HEAPU32[(p + 20) >>> 2],
-      what: what ? (names.get(what) || (names.set(what, UTF8ToString(what)), names.get(what))) : null,
-      text: text ? UTF8ToString(text) : null,
-      kind: kinds[HEAPU32[(p + 32) >>> 2]],
-    };
+    events[i] = make(HEAPU32[(p + 32) >>> 2], HEAPF64[p >>> 3], HEAPF64[(p + 8) >>> 3],
+      HEAPU32[(p + 16) >>> 2], HEAPU32[(p + 20) >>> 2],
+      what ? (names.get(what) || (names.set(what, UTF8ToString(what)), names.get(what))) : null,
+      text ? UTF8ToString(text) : null);
   }
   var dropped = _wa_trace_clear() >>> 0;
   return { events: events, dropped: dropped };

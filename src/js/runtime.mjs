@@ -1096,11 +1096,10 @@ class Runtime {
   }
 
   #takeTrace() {
-    const { events, dropped } = this.#m.waTraceTake();
+    const { events, dropped } = this.#m.waTraceTake(traceEvent);
     if (!events.length && !dropped) return;
-    const made = events.map(traceEvent);
     for (const recorder of this.#recorders) {
-      recorder.receive(made, dropped, (what, fn) => this.#guard(what, fn));
+      recorder.receive(events, dropped, (what, fn) => this.#guard(what, fn));
     }
   }
 
@@ -1177,24 +1176,24 @@ class Runtime {
 
 const TASK_STATES = ['pending', 'done', 'failed', 'cancelled'];
 
-// A trace event as C recorded it (post.js) -> what JS gets.
-function traceEvent(e) {
-  const { time, task } = e;
-  switch (e.kind) {
-    case 'created':
-      return { time, type: 'created', task, name: e.text ?? '', taskType: e.what, parent: e.other || null };
-    case 'member':
-      return { time, type: 'member', task, container: e.other, containerType: e.what };
-    case 'step':
-      return { time, type: 'step', task, thrownIn: e.value === 1 };
-    case 'suspended':
-      return { time, type: 'suspended', task, waitingOn: e.what, awaiting: e.other || null,
-        until: Number.isNaN(e.value) ? null : e.value };
-    case 'cancel':
-      return { time, type: 'cancel', task, message: e.text };
-    default: // ended
-      return { time, type: 'ended', task, state: TASK_STATES[e.value], error: e.value === 2 ? e.text : null,
-        message: e.value === 3 ? e.text : null };
+// A trace event as C recorded it (post.js reads it) -> what JS gets; kind
+// is wa_trace_kind's number.
+function traceEvent(kind, time, value, task, other, what, text) {
+  switch (kind) {
+    case 0:
+      return { time, type: 'created', task, name: text ?? '', taskType: what, parent: other || null };
+    case 1:
+      return { time, type: 'member', task, container: other, containerType: what };
+    case 2:
+      return { time, type: 'step', task, thrownIn: value === 1 };
+    case 3:
+      return { time, type: 'suspended', task, waitingOn: what, awaiting: other || null,
+        until: Number.isNaN(value) ? null : value };
+    case 4:
+      return { time, type: 'cancel', task, message: text };
+    default: // 5: ended
+      return { time, type: 'ended', task, state: TASK_STATES[value], error: value === 2 ? text : null,
+        message: value === 3 ? text : null };
   }
 }
 
