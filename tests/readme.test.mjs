@@ -14,7 +14,7 @@
 // with no directive fails the test, so no example goes unchecked.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, checkBuild, cleanEnv, removeDir, run, said, tempDir } from './package/pack.mjs';
 
@@ -52,7 +52,7 @@ test('every code block in the README runs as written and prints what the README 
   const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO });
   assert.equal(pack.status, 0, said(pack));
   const tarball = JSON.parse(pack.stdout)[0].filename;
-  await run('mkdir', ['-p', project]);
+  mkdirSync(project);
   const init = await run('npm', ['init', '-y'], { cwd: project, env });
   assert.equal(init.status, 0, said(init));
 

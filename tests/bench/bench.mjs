@@ -2,7 +2,7 @@
 // plain Node and CPython asyncio measured in the same run (the machines are
 // shared and noisy, so ratios within one run are what to compare). Each
 // figure is the median of RUNS runs (BENCH_RUNS, default 5).
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { measureWasyncio, measureSleepers, timeMs } from './measure.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -14,16 +14,15 @@ const PARAMS = { runs: RUNS, switches: SWITCHES, tasks: TASKS };
 // The same measurement in headless Chromium, when it and playwright-core
 // are installed (npm test installs both).
 async function benchBrowser() {
-  let chromium, executablePath;
+  let browser;
   try {
-    ({ chromium } = await import('playwright-core'));
-    executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+    const { launchChromium } = await import('../chromium.mjs');
+    browser = await launchChromium();
   } catch {
     return null;
   }
   const { serve } = await import('../../scripts/serve.mjs');
   const { server, url } = await serve(0);
-  const browser = await chromium.launch({ executablePath });
   try {
     const page = await browser.newPage();
     await page.goto(new URL('../tests/bench/browser.html', url).href);

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  REPO, bareBin, checkBuild, cleanEnv, copyFixtures, finds, packAndInstall, removeDir, run, said, tempDir, writeFile,
+  REPO, WORKER_LINES, bareBin, checkBuild, cleanEnv, copyFixtures, finds, packAndInstall, removeDir, run, said, tempDir, writeFile,
 } from './pack.mjs';
 
 let dir; // the temporary folder: tarball, project/, bare-bin/
@@ -166,12 +166,7 @@ test('a worker thread in the project runs its own runtime and posts the result b
   assert.deepEqual(JSON.parse(r.stdout), {
     isMainThread: false,
     result: 24,
-    lines: [
-      'Task W: Compute factorial(4), currently i=2...',
-      'Task W: Compute factorial(4), currently i=3...',
-      'Task W: Compute factorial(4), currently i=4...',
-      'Task W: factorial(4) = 24',
-    ],
+    lines: WORKER_LINES,
     time: 3000,
   });
 });

@@ -10,6 +10,15 @@ import { fileURLToPath } from 'node:url';
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
+/** What the worker fixtures (a worker thread, a Web Worker) print: the
+    notebook's factorial(4) as task W. */
+export const WORKER_LINES = [
+  'Task W: Compute factorial(4), currently i=2...',
+  'Task W: Compute factorial(4), currently i=3...',
+  'Task W: Compute factorial(4), currently i=4...',
+  'Task W: factorial(4) = 24',
+];
+
 /** The module the tarball ships must have been built (npm test builds it). */
 export function checkBuild() {
   const missing = ['build/wasyncio.mjs', 'build/wasyncio.wasm'].filter((f) => !existsSync(join(REPO, f)));

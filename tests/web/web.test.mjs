@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../chromium.mjs';
+import { TERMINATE_C, TERMINATE_JS } from './trees.mjs';
 import { serve } from '../../scripts/serve.mjs';
 
 const SHOTS = fileURLToPath(new URL('../../build/screenshots/', import.meta.url));
@@ -63,30 +64,9 @@ test('the page loads the module and lists its coroutines', async () => {
   }
 });
 
-const TERMINATE_C = [
-  'Task-*: done',
-  '  TaskGroup exit (group): cancelled',
-  '    Task-*: done',
-  '    Task-*: cancelled',
-  '    Task-*: cancelled',
-  '    Task-*: cancelled',
-  '    Task-*: failed TerminateTaskGroup: ',
-  '  TaskGroup exit (future): done',
-];
-
 // The terminate cell, in C and from JS, prints the notebook's lines and
 // draws every task, the C-spawned jobs included.
-for (const [button, tree] of [['#run-terminate-c', TERMINATE_C], ['#run-terminate-js', [
-  'group: failed ExceptionGroup',
-  '  TaskGroup exit (group): cancelled',
-  '    Task-*: done',
-  '    Task-*: cancelled',
-  '    Task-*: cancelled',
-  '    Task-*: cancelled',
-  '    Task-*: failed TerminateTaskGroup: ',
-  '  sleep (future): done',
-  '  TaskGroup exit (future): done',
-]]]) {
+for (const [button, tree] of [['#run-terminate-c', TERMINATE_C], ['#run-terminate-js', TERMINATE_JS]]) {
   test(`${button}: four starts, task 1 done, then the group is terminated; the rows`, async () => {
     const drawn = await runCell(button, () => waitForLog('Task group terminated.'));
     const lines = (await logLines()).filter((l) => l.startsWith('Task'));
