@@ -11,8 +11,15 @@
  * freeing what it built, with the message "out of memory" (NOMEM) instead of
  * a "JSON error at offset N: ...", so the caller can tell the input was not
  * to blame.
+ *
+ * A lazy parse builds nodes only so deep; the containers there are checked
+ * to the end (a syntax error anywhere fails the parse) but their items are
+ * built when wa__json_open asks, which the scenario interpreter does as it
+ * reaches each step list: a 10,000-task scenario is then built a task at a
+ * time, in the steps of the tasks that run it, not all in the first one.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +37,36 @@ extern char *wa__strdup(const char *s); /* NULL when out of memory */
    this text alone, without an offset. */
 static const char NOMEM[] = "out of memory";
 
+/* The tree's nodes, strings and item arrays are carved out of chunks, one
+   malloc per chunk rather than per node: a parse of the 10,000-task preset
+   makes 120,000 of them, and wasm's malloc made them most of its cost. The
+   document owns the chunks (and its copy of the text), so freeing the root
+   frees them all. A chunk is never shrunk or reused: an array that grows
+   leaves its old storage behind (at most as much again). */
+typedef struct chunk chunk;
+struct chunk {
+  chunk *next;
+  size_t used, size;
+  _Alignas(8) unsigned char data[];
+};
+
+#define CHUNK_MIN 1024
+#define CHUNK_MAX (256 * 1024)
+
+struct wa_json_doc {
+  char *text;          /* the copy of the source text every node points into */
+  chunk *first, *last; /* the chunks, in order */
+  int lazy_at;         /* containers this deep below what is built are not */
+};
+
 typedef struct {
-  char *s;    /* the document's copy of the text */
+  wa_json_doc *doc;
+  char *s;    /* doc->text */
   int pos;    /* next character to read */
-  int depth;  /* open arrays and objects */
+  int depth;  /* open arrays and objects, from where this parse began */
+  int skipping; /* > 0: inside a lazy container, checking only */
+  wa_json scratch; /* the node of a value checked only */
+  char sink[4];    /* where a checked string's escapes decode to */
   int err_at; /* where the error is... */
   const char *err_what; /* ...and what, formatted only by wa__json_parse */
 } parser;
@@ -56,15 +89,34 @@ static char peek(parser *p) {
   return p->s[p->pos];
 }
 
-static void free_node(wa_json *v) {
-  for (int i = 0; i < v->count; i++) {
-    free_node(v->items[i]);
-    if (v->keys) free(v->keys[i]);
+static void free_chunks(chunk *c) {
+  while (c) {
+    chunk *next = c->next;
+    free(c);
+    c = next;
   }
-  free(v->items);
-  free(v->keys);
-  free(v->string);
-  free(v);
+}
+
+/* n zeroed bytes from the chunks, 8-aligned, or NULL when out of memory
+   (the chunks stay, freed with the rest). */
+static void *carve(parser *p, size_t n) {
+  n = (n + 7) & ~(size_t)7;
+  wa_json_doc *d = p->doc;
+  chunk *c = d->last;
+  if (!c || c->size - c->used < n) {
+    size_t size = c ? (c->size < CHUNK_MAX ? 2 * c->size : CHUNK_MAX) : CHUNK_MIN;
+    if (size < n) size = n;
+    if (!(c = wa__alloc(sizeof *c + size))) return NULL;
+    c->size = size;
+    if (d->last)
+      d->last->next = c;
+    else
+      d->first = c;
+    d->last = c;
+  }
+  void *mem = c->data + c->used;
+  c->used += n;
+  return mem;
 }
 
 /* ---- strings ----------------------------------------------------------- */
@@ -132,7 +184,8 @@ static char *unescape(parser *p, int *i, char *o) {
 
 /* Parses the string at p->pos (its opening quote) and returns it decoded.
    A first pass finds the closing quote; its span sizes the buffer, as no
-   escape decodes to more bytes than it takes (\ud83d\ude00 is 12 for 4). */
+   escape decodes to more bytes than it takes (\ud83d\ude00 is 12 for 4).
+   When skipping, it only checks the escapes and returns p->sink. */
 static char *parse_string(parser *p) {
   const char *s = p->s;
   int i = p->pos + 1;
@@ -142,15 +195,14 @@ static char *parse_string(parser *p) {
     if (s[i] == '\\' && s[i + 1]) i++;
   }
   int end = i;
-  char *out = wa__alloc((size_t)(end - p->pos)), *o = out;
+  bool skip = p->skipping > 0;
+  char *out = skip ? p->sink : carve(p, (size_t)(end - p->pos)), *o = out;
   if (!out) return fail(p, p->pos, NOMEM);
   for (i = p->pos + 1; i < end;) {
     if (s[i] != '\\')
-      *o++ = s[i++];
-    else if (!(o = unescape(p, &i, o))) {
-      free(out);
+      skip ? (void)i++ : (void)(*o++ = s[i++]);
+    else if (!(o = unescape(p, &i, skip ? p->sink : o)))
       return NULL;
-    }
   }
   p->pos = end + 1;
   return out;
@@ -160,10 +212,12 @@ static char *parse_string(parser *p) {
 
 static wa_json *parse_number(parser *p, wa_json *v) {
   char *s = p->s;
-  int i = p->pos + (s[p->pos] == '-');
+  int begin = p->pos, i = begin + (s[begin] == '-');
   if (s[i] == '0' && digit(s[i + 1])) return fail(p, i, "leading zero in number");
   if (!digit(s[i])) return fail(p, i, "expected digit");
+  int digits = i;
   while (digit(s[i])) i++;
+  bool integer = s[i] != '.' && s[i] != 'e' && s[i] != 'E';
   if (s[i] == '.') {
     if (!digit(s[++i])) return fail(p, i, "expected digit after '.'");
     while (digit(s[i])) i++;
@@ -173,53 +227,55 @@ static wa_json *parse_number(parser *p, wa_json *v) {
     if (!digit(s[i])) return fail(p, i, "expected digit in exponent");
     while (digit(s[i])) i++;
   }
+  p->pos = i;
+  if (integer && i - digits <= 15) {
+    /* Exact in a double (< 2^53), and far faster than wasm's strtod,
+       which works in software long doubles. */
+    double n = 0;
+    for (int k = digits; k < i; k++) n = n * 10 + (s[k] - '0');
+    v->number = s[begin] == '-' ? -n : n;
+    return v;
+  }
   /* Cut the text at the end: strtod accepts more than JSON ("0x1p3"). */
   char c = s[i];
   s[i] = '\0';
-  v->number = strtod(s + p->pos, NULL);
+  v->number = strtod(s + begin, NULL);
   s[i] = c;
-  p->pos = i;
   return v;
 }
 
 /* Items are added one at a time. The capacity is implicit (4, then
    doubling), so an array is full when count is 0 or a power of two >= 4.
    Returns the array to store into: old when it has room, else a bigger
-   copy (old freed), or NULL with old left as it was, still the node's to
-   free. */
-static void *grow(void *old, int count, size_t size) {
+   copy, or NULL when out of memory. */
+static void *grow(parser *p, void *old, int count, size_t size) {
   if (count != 0 && (count < 4 || (count & (count - 1)) != 0)) return old;
-  void *p = wa__alloc((size_t)(count ? 2 * count : 4) * size);
-  if (!p) return NULL;
-  if (old) memcpy(p, old, (size_t)count * size);
-  free(old);
-  return p;
+  void *mem = carve(p, (size_t)(count ? 2 * count : 4) * size);
+  if (mem && old) memcpy(mem, old, (size_t)count * size);
+  return mem;
 }
 
-/* Appends item (and, in an object, its key) to v, which then owns them.
-   Out of memory: frees both and returns false; v keeps its count, so
-   free_node frees exactly what it held before. */
-static bool add_item(wa_json *v, wa_json *item, char *key) {
+/* Appends item (and, in an object, its key) to v; false when out of memory. */
+static bool add_item(parser *p, wa_json *v, wa_json *item, char *key) {
   bool obj = v->kind == WA_JSON_OBJECT;
-  wa_json **items = grow(v->items, v->count, sizeof *v->items);
-  if (items) v->items = items;
-  char **keys = items && obj ? grow(v->keys, v->count, sizeof *v->keys) : NULL;
-  if (keys) v->keys = keys;
-  if (!items || (obj && !keys)) {
-    free_node(item);
-    free(key);
-    return false;
+  wa_json **items = grow(p, v->items, v->count, sizeof *v->items);
+  char **keys = items && obj ? grow(p, v->keys, v->count, sizeof *v->keys) : NULL;
+  if (!items || (obj && !keys)) return false;
+  v->items = items;
+  if (obj) {
+    v->keys = keys;
+    v->keys[v->count] = key;
   }
-  if (obj) v->keys[v->count] = key;
   v->items[v->count++] = item;
   return true;
 }
 
 static wa_json *parse_value(parser *p);
 
-/* Parses an array or object's items into v, whose kind says which. */
+/* Parses an array or object's items into v, whose kind says which; when
+   skipping, only checks them (v is then p->scratch, which they reuse). */
 static wa_json *parse_items(parser *p, wa_json *v) {
-  bool obj = v->kind == WA_JSON_OBJECT;
+  bool obj = v->kind == WA_JSON_OBJECT, skip = p->skipping > 0;
   char close = obj ? '}' : ']';
   p->pos++;
   if (peek(p) == close) return p->pos++, v;
@@ -228,18 +284,12 @@ static wa_json *parse_items(parser *p, wa_json *v) {
     if (obj) {
       if (peek(p) != '"') return fail(p, p->pos, "expected string key");
       if (!(key = parse_string(p))) return NULL;
-      if (peek(p) != ':') {
-        free(key);
-        return fail(p, p->pos, "expected ':'");
-      }
+      if (peek(p) != ':') return fail(p, p->pos, "expected ':'");
       p->pos++;
     }
     wa_json *item = parse_value(p);
-    if (!item) {
-      free(key);
-      return NULL;
-    }
-    if (!add_item(v, item, key)) return fail(p, p->pos, NOMEM);
+    if (!item) return NULL;
+    if (!skip && !add_item(p, v, item, key)) return fail(p, p->pos, NOMEM);
     if (peek(p) == close) return p->pos++, v;
     if (p->s[p->pos] != ',') return fail(p, p->pos, obj ? "expected ',' or '}'" : "expected ',' or ']'");
     p->pos++;
@@ -253,24 +303,27 @@ static wa_json *parse_literal(parser *p, wa_json *v, const char *word) {
   return v;
 }
 
-/* Parses one value, skipping whitespace before it. The node is allocated
-   first so a failure anywhere below frees what was built so far. */
+/* Parses one value, skipping whitespace before it. A container lazy_at
+   deep gets its node, marked lazy, and its contents are only checked. */
 static wa_json *parse_value(parser *p) {
   char c = peek(p);
   if (c == '\0') return fail(p, p->pos, "unexpected end of input");
-  wa_json *v = wa__alloc(sizeof *v), *ok;
+  bool skip = p->skipping > 0;
+  wa_json *v = skip ? &p->scratch : carve(p, sizeof *v), *ok;
   if (!v) return fail(p, p->pos, NOMEM);
+  if (skip) *v = (wa_json){0};
+  v->doc = p->doc;
   v->text = p->s;
   v->start = p->pos;
   if (c == '[' || c == '{') {
-    if (p->depth == MAX_DEPTH) {
-      free(v);
-      return fail(p, p->pos, "nesting too deep");
-    }
+    if (p->depth == MAX_DEPTH) return fail(p, p->pos, "nesting too deep");
     v->kind = c == '[' ? WA_JSON_ARRAY : WA_JSON_OBJECT;
+    v->lazy = !skip && p->depth >= p->doc->lazy_at;
+    p->skipping += v->lazy;
     p->depth++;
     ok = parse_items(p, v);
     p->depth--;
+    p->skipping -= v->lazy;
   } else if (c == '"') {
     v->kind = WA_JSON_STRING;
     ok = (v->string = parse_string(p)) ? v : NULL;
@@ -286,30 +339,33 @@ static wa_json *parse_value(parser *p) {
   } else {
     ok = fail(p, p->pos, "expected a value");
   }
-  if (!ok) {
-    free_node(v);
-    return NULL;
-  }
+  if (!ok) return NULL;
   v->end = p->pos;
   return v;
 }
 
 /* ---- the API ----------------------------------------------------------- */
 
-wa_json *wa__json_parse(const char *text, char *err, int errlen) {
+static void free_doc(wa_json_doc *d) {
+  free_chunks(d->first);
+  free(d->text);
+  free(d);
+}
+
+wa_json *wa__json_parse_lazy(const char *text, int lazy_at, char *err, int errlen) {
   parser p = {0};
   wa_json *root = NULL;
   if (strlen(text) > INT_MAX) { /* offsets are ints */
     fail(&p, 0, "text too long");
+  } else if (!(p.doc = wa__alloc(sizeof *p.doc)) || !(p.doc->text = wa__strdup(text))) {
+    fail(&p, 0, NOMEM);
   } else {
-    p.s = wa__strdup(text);
-    root = p.s ? parse_value(&p) : fail(&p, 0, NOMEM);
-    if (root && peek(&p) != '\0') {
-      free_node(root);
-      root = fail(&p, p.pos, "unexpected text after the value");
-    }
-    if (!root) free(p.s);
+    p.s = p.doc->text;
+    p.doc->lazy_at = lazy_at;
+    root = parse_value(&p);
+    if (root && peek(&p) != '\0') root = fail(&p, p.pos, "unexpected text after the value");
   }
+  if (!root && p.doc) free_doc(p.doc);
   if (err && errlen > 0) {
     if (root)
       err[0] = '\0';
@@ -321,11 +377,24 @@ wa_json *wa__json_parse(const char *text, char *err, int errlen) {
   return root;
 }
 
+wa_json *wa__json_parse(const char *text, char *err, int errlen) {
+  return wa__json_parse_lazy(text, INT_MAX, err, errlen);
+}
+
+int wa__json_open(wa_json *v) {
+  if (!v->lazy) return 0;
+  /* Checked already, so only memory can fail; v stays lazy then (what
+     was carved stays with the document). */
+  parser p = {.doc = v->doc, .s = v->doc->text, .pos = v->start, .depth = 1};
+  v->lazy = false;
+  if (parse_items(&p, v)) return 0;
+  v->lazy = true;
+  v->count = 0;
+  return -1;
+}
+
 void wa__json_free(wa_json *root) {
-  if (!root) return;
-  char *text = (char *)root->text; /* ours: wa__json_parse's copy */
-  free_node(root);
-  free(text);
+  if (root) free_doc(root->doc);
 }
 
 /* NULL when out of memory. */

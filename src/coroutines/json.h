@@ -20,15 +20,19 @@ typedef enum {
 } wa_json_kind;
 
 typedef struct wa_json wa_json;
+typedef struct wa_json_doc wa_json_doc;
 struct wa_json {
   wa_json_kind kind;
   bool boolean;   /* BOOL */
+  bool lazy;      /* ARRAY / OBJECT of a lazy parse: items not built yet
+                     (count 0) until wa__json_open */
   double number;  /* NUMBER */
   char *string;   /* STRING: decoded UTF-8, NUL-terminated (an embedded
                      \u0000 truncates it) */
   int count;      /* ARRAY / OBJECT: number of items */
   wa_json **items; /* ARRAY / OBJECT: values, in document order */
   char **keys;    /* OBJECT: keys, in document order (duplicates kept) */
+  wa_json_doc *doc; /* the document it belongs to */
   const char *text; /* the document's copy of the source text... */
   int start, end;   /* ...and this value's span in it: [start, end) */
 };
@@ -40,6 +44,17 @@ struct wa_json {
    are copied through unchecked. When memory runs out it returns NULL with
    err = "out of memory" (no offset), having freed what it built. */
 wa_json *wa__json_parse(const char *text, char *err, int errlen);
+
+/* As wa__json_parse, but arrays and objects lazy_at levels below the root
+   (the root is level 0) are only checked: each gets its node, with lazy set
+   and no items, until wa__json_open(node) builds them, leaving in turn
+   those lazy_at levels below it unbuilt. Errors anywhere fail the parse. */
+wa_json *wa__json_parse_lazy(const char *text, int lazy_at, char *err, int errlen);
+
+/* Builds a lazy node's items (nothing to do for any other node): 0, or -1
+   when out of memory, the node left lazy. What it builds belongs to the
+   document, freed with the root. */
+int wa__json_open(wa_json *v);
 
 /* Frees the whole tree, text included; only call it on a root. */
 void wa__json_free(wa_json *root);

@@ -6,9 +6,10 @@
  *
  * One run: the root task (called from JavaScript with only `steps`) creates
  * the state all its tasks share, the table from id to task. Every task,
- * root or spawned, runs this same coroutine on its own step list, which it
- * receives as JSON text and parses itself; spawned tasks also receive the
- * shared state and, when spawned into a task group, that group.
+ * root or spawned, runs this same coroutine on its own step list: the root
+ * parses the JSON text it is given, and the shared state keeps that tree;
+ * a spawned task receives its own list as a node of it, the shared state
+ * and, when spawned into a task group, that group.
  *
  * Running a step list gives a status: ST_NORMAL, ST_RETURN (a `return`
  * step ran; its value is in the task's state), or a negative code with the
@@ -107,42 +108,76 @@ static int sb_print(wa_text *b) {
 /* ---- state shared by the tasks of one run ------------------------------- */
 
 typedef struct {
-  char *id;
+  char *id;      /* NULL: a free slot */
+  unsigned hash;
   wa_task *task; /* a reference */
 } entry;
 
 /* Refcounted: the root's body holds one reference, and every spawned task
    one until its done callback runs (which it does even if the task was
-   cancelled before its first step). The table holds its tasks until the
-   last reference goes, when no task of the run can look at it again. */
+   cancelled before its first step). The root's parsed steps live here, and
+   every task of the run reads its own step list in them, so a spawned task
+   costs no copy and no parse however big its list. The table (id -> task,
+   open addressing, ids are never removed, only remapped) holds its tasks
+   until the last reference goes, when no task of the run can look at them. */
 typedef struct {
   int refs;
-  int count, cap;
+  wa_json *tree;
+  int count, cap; /* cap: 0 or a power of two, kept at most half full */
   entry *entries;
 } shared;
 
-static shared *shared_new(void) {
+static shared *shared_new(wa_json *tree) {
   shared *s = wa__alloc(sizeof *s);
-  if (s) s->refs = 1;
+  if (s) *s = (shared){.refs = 1, .tree = tree};
   return s;
 }
 
 static void shared_release(shared *s) {
   if (--s->refs > 0) return;
-  for (int i = 0; i < s->count; i++) {
+  for (int i = 0; i < s->cap; i++) {
+    if (!s->entries[i].id) continue;
     free(s->entries[i].id);
     wa_task_release(s->entries[i].task);
   }
   free(s->entries);
+  wa__json_free(s->tree);
   free(s);
 }
 
 static void release_shared_cb(wa_task *t, void *arg) { shared_release(arg); }
 
+static unsigned hash_id(const char *id) { /* FNV-1a */
+  unsigned h = 2166136261u;
+  for (; *id; id++) h = (h ^ (unsigned char)*id) * 16777619u;
+  return h;
+}
+
+/* id's slot: the one holding it, or the free one where it would go. */
+static entry *shared_slot(entry *entries, int cap, const char *id, unsigned h) {
+  for (unsigned i = h & (unsigned)(cap - 1);; i = (i + 1) & (unsigned)(cap - 1)) {
+    entry *e = &entries[i];
+    if (!e->id || (e->hash == h && strcmp(e->id, id) == 0)) return e;
+  }
+}
+
 static entry *shared_find(shared *s, const char *id) {
-  for (int i = 0; i < s->count; i++)
-    if (strcmp(s->entries[i].id, id) == 0) return &s->entries[i];
-  return NULL;
+  if (!s->cap) return NULL;
+  entry *e = shared_slot(s->entries, s->cap, id, hash_id(id));
+  return e->id ? e : NULL;
+}
+
+/* Doubles the table; out of memory: MemoryError, the table as it was. */
+static int shared_grow(shared *s) {
+  int cap = s->cap ? 2 * s->cap : 16;
+  entry *grown = wa__alloc((size_t)cap * sizeof *grown);
+  if (!grown) return wa__nomem("the table of tasks");
+  for (int i = 0; i < s->cap; i++)
+    if (s->entries[i].id) *shared_slot(grown, cap, s->entries[i].id, s->entries[i].hash) = s->entries[i];
+  free(s->entries);
+  s->entries = grown;
+  s->cap = cap;
+  return WA_OK;
 }
 
 /* Maps id to t (a new reference), replacing what it mapped to. Out of
@@ -155,17 +190,13 @@ static int shared_put(shared *s, const char *id, wa_task *t) {
     e->task = t;
     return WA_OK;
   }
-  if (s->count == s->cap) {
-    int cap = s->cap ? 2 * s->cap : 8;
-    entry *grown = wa__realloc(s->entries, (size_t)cap * sizeof *grown);
-    if (!grown) return wa__nomem("the table of tasks");
-    s->entries = grown;
-    s->cap = cap;
-  }
+  if (2 * (s->count + 1) > s->cap && shared_grow(s) < 0) return WA_ERROR;
   char *key = wa__strdup(id);
   if (!key) return wa__nomem("a task id");
+  unsigned h = hash_id(id);
   wa_task_retain(t);
-  s->entries[s->count++] = (entry){key, t};
+  *shared_slot(s->entries, s->cap, id, h) = (entry){key, h, t};
+  s->count++;
   return WA_OK;
 }
 
@@ -197,9 +228,40 @@ static char *excerpt(const wa_json *v) {
   return text;
 }
 
+/* ---- the steps, built as they are reached -------------------------------- */
+
+/* The root's parse builds the step list, its steps and their arguments; a
+   list inside an argument (a spawned task's steps, a group's body) is only
+   checked, and built when a check or a run first reaches it (json.h). A
+   spawned task's steps are thus built in its own step, not in the root's,
+   which would otherwise build all 10,000 tasks of a big scenario at once.
+   Which nodes are left lazy depends on where a build began, so whatever
+   reads an array's or object's items builds it first: is_steps, is_handlers,
+   is_gather_list (and each of its pairs), run_steps (each step). */
+enum { LAZY_AT = 2 };
+
+/* Set when building a list ran out of memory (MemoryError raised), so the
+   check that wanted it fails with that error, not a ScenarioError. */
+static bool build_failed;
+
+/* Builds v's items if they are not yet: WA_OK, or MemoryError. */
+static int build(const wa_json *v) {
+  /* The tree is the run's, and built only here: the cast is safe. */
+  return wa__json_open((wa_json *)v) == 0 ? WA_OK : wa__nomem("the steps");
+}
+
+/* build() for a check: false, with build_failed set, when out of memory. */
+static bool built(const wa_json *v) {
+  if (build(v) == WA_OK) return true;
+  build_failed = true;
+  return false;
+}
+
 /* The errors below quote the offending JSON; without the memory for the
-   quote the step fails with MemoryError instead. */
+   quote the step fails with MemoryError instead. A check that failed for
+   want of memory to build the list it checks passes on that MemoryError. */
 static int bad_step(int index, const wa_json *step) {
+  if (build_failed) return build_failed = false, WA_ERROR;
   char *text = excerpt(step);
   if (!text) return wa__nomem("an error message");
   int rc = wa_raise("ScenarioError", "step %d: bad step %s", index, text);
@@ -208,6 +270,7 @@ static int bad_step(int index, const wa_json *step) {
 }
 
 static int bad_list(const wa_json *steps) {
+  if (build_failed) return build_failed = false, WA_ERROR;
   char *text = excerpt(steps);
   if (!text) return wa__nomem("an error message");
   int rc = wa_raise("ScenarioError", "bad step list %s (want a list of steps)", text);
@@ -241,7 +304,7 @@ static bool is_null(const wa_json *v) { return v->kind == WA_JSON_NULL; }
 
 /* A list of lists (each list is checked as a step when it runs). */
 static bool is_steps(const wa_json *v) {
-  if (v->kind != WA_JSON_ARRAY) return false;
+  if (v->kind != WA_JSON_ARRAY || !built(v)) return false;
   for (int i = 0; i < v->count; i++)
     if (v->items[i]->kind != WA_JSON_ARRAY) return false;
   return true;
@@ -261,9 +324,8 @@ static wa_task *lookup(const ctx *c, const wa_json *id) {
 static wa_args *spawn_args(shared *sh, const wa_json *steps, wa_group *group) {
   wa_args *a = wa_args_new();
   if (!a) return pass_on_nomem("a task's arguments"), NULL;
-  char *text = wa__json_source(steps);
-  int rc = text ? wa_args_set_string(a, "steps", text) : wa__nomem("a task's steps");
-  free(text);
+  /* Its steps are a node of sh->tree, which outlives it (see shared). */
+  int rc = wa_args_set_pointer(a, "list", (void *)steps);
   if (rc == WA_OK) rc = wa_args_set_pointer(a, "shared", sh);
   if (rc == WA_OK && group) rc = wa_args_set_pointer(a, "group", group);
   if (rc == WA_OK) return a;
@@ -393,10 +455,10 @@ static int step_group(const ctx *c, const wa_json *step, int index) {
 
 /* [[id, steps], ...] */
 static bool is_gather_list(const wa_json *v) {
-  if (v->kind != WA_JSON_ARRAY) return false;
+  if (v->kind != WA_JSON_ARRAY || !built(v)) return false;
   for (int i = 0; i < v->count; i++) {
     const wa_json *kid = v->items[i];
-    if (kid->kind != WA_JSON_ARRAY || kid->count != 2 || !is_string(kid->items[0]) ||
+    if (kid->kind != WA_JSON_ARRAY || !built(kid) || kid->count != 2 || !is_string(kid->items[0]) ||
         !is_steps(kid->items[1]))
       return false;
   }
@@ -479,7 +541,7 @@ static int step_uncancel(const ctx *c, const wa_json *step, int index) {
 
 /* {key: steps, ...} */
 static bool is_handlers(const wa_json *v) {
-  if (v->kind != WA_JSON_OBJECT) return false;
+  if (v->kind != WA_JSON_OBJECT || !built(v)) return false;
   for (int i = 0; i < v->count; i++)
     if (!is_steps(v->items[i])) return false;
   return true;
@@ -579,6 +641,7 @@ static step_fn step_for(const wa_json *step, int index) {
 static int run_steps(const ctx *c, const wa_json *steps) {
   if (!is_steps(steps)) return bad_list(steps);
   for (int i = 0; i < steps->count; i++) {
+    if (build(steps->items[i]) < 0) return WA_ERROR;
     step_fn fn = step_for(steps->items[i], i + 1);
     if (!fn) return WA_ERROR;
     int st = fn(c, steps->items[i], i + 1);
@@ -595,7 +658,7 @@ static int run_steps(const ctx *c, const wa_json *steps) {
 static wa_json *parse_steps(const char *text) {
   char err[100];
   if (!text) return wa_raise("ScenarioError", "no steps given"), NULL;
-  wa_json *tree = wa__json_parse(text, err, sizeof err);
+  wa_json *tree = wa__json_parse_lazy(text, LAZY_AT, err, sizeof err);
   if (!tree && strcmp(err, "out of memory") == 0)
     wa__nomem("the steps");
   else if (!tree)
@@ -610,22 +673,27 @@ static int return_value(wa_task *self, const wa_json *v) {
   return rc < 0 ? pass_on_nomem("the task's result") : ST_NORMAL;
 }
 
-/* Runs args.steps. The root (no "shared" pointer: called from JavaScript)
-   creates the run's shared state; a spawned task also gets its innermost
-   group ("group"). Ends with the `return` step's value, or None. */
+/* Runs a step list. The root (called from JavaScript with only `steps`, as
+   JSON text) parses it and creates the run's shared state, which then owns
+   the tree; a spawned task gets its list in that tree ("list"), the state
+   ("shared") and its innermost group ("group"). Ends with the `return`
+   step's value, or None. */
 static int scenario(wa_task *self, const wa_args *args) {
   task_state ts = {.self = self, .sh = wa_arg_pointer(args, "shared")};
+  const wa_json *steps = wa_arg_pointer(args, "list");
   bool root = !ts.sh;
-  wa_json *tree = parse_steps(wa_arg_string(args, "steps"));
-  if (!tree) return WA_ERROR;
-  if (root && !(ts.sh = shared_new())) {
-    wa__json_free(tree);
-    return wa__nomem("the scenario's table of tasks");
+  if (root) {
+    wa_json *tree = parse_steps(wa_arg_string(args, "steps"));
+    if (!tree) return WA_ERROR;
+    if (!(ts.sh = shared_new(tree))) {
+      wa__json_free(tree);
+      return wa__nomem("the scenario's table of tasks");
+    }
+    steps = tree;
   }
   ctx c = {.ts = &ts, .group = wa_arg_pointer(args, "group")};
-  int st = run_steps(&c, tree);
-  if (st == ST_RETURN) st = return_value(self, ts.ret); /* before ret is freed */
-  wa__json_free(tree);
+  int st = run_steps(&c, steps);
+  if (st == ST_RETURN) st = return_value(self, ts.ret); /* copies: before the tree can go */
   if (root) shared_release(ts.sh);
   return st < 0 ? st : WA_OK;
 }

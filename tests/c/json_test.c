@@ -7,6 +7,7 @@
  * Add -fsanitize=address,undefined to check for leaks and undefined
  * behaviour. Prints each failed check and exits non-zero if there were any.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,11 +89,21 @@ static void test_scalars(void) {
   struct { const char *text; double want; } nums[] = {
     {"0", 0}, {"-0", 0}, {"42", 42}, {"-3.25", -3.25}, {"1e2", 100}, {"1E+2", 100},
     {"25e-2", 0.25}, {"-0.5e1", -5}, {"10.0", 10}, {"123456789", 123456789},
+    /* Integers of up to 15 digits are read without strtod; longer ones,
+       and any with a fraction or exponent, with it: both sides of that. */
+    {"999999999999999", 999999999999999.0}, {"-999999999999999", -999999999999999.0},
+    {"9007199254740993", 9007199254740992.0}, {"12345678901234567890", 12345678901234567890.0},
+    {"1e400", HUGE_VAL}, {"-1e400", -HUGE_VAL},
   };
   for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
     CHECK((v = parse(nums[i].text)) && v->kind == WA_JSON_NUMBER && v->number == nums[i].want);
     wa__json_free(v);
   }
+  /* -0 keeps its sign, as strtod gives it. */
+  CHECK((v = parse("-0")) && v->number == 0 && signbit(v->number));
+  wa__json_free(v);
+  CHECK((v = parse("0")) && !signbit(v->number));
+  wa__json_free(v);
   CHECK((v = parse("\"hi there\"")) && v->kind == WA_JSON_STRING && !strcmp(v->string, "hi there"));
   wa__json_free(v);
   CHECK((v = parse("\"\"")) && v->kind == WA_JSON_STRING && v->string[0] == '\0');
@@ -267,7 +278,13 @@ static long check_out_of_memory(const char *text) {
 static void test_out_of_memory(void) {
   /* Every kind of node, escaped strings and keys, and arrays and objects
      long enough to grow (at 4 and 8 items). */
-  CHECK(check_out_of_memory("7") == 2); /* the text's copy and the node */
+  CHECK(check_out_of_memory("7") == 3); /* the document, its copy of the text, a chunk */
+  /* A document big enough for several chunks (1 KiB, then doubling): a
+     failure at each one. */
+  char big[4000] = "[";
+  for (int i = 0; i < 300; i++) strcat(big, i ? ",[\"ab\",1]" : "[\"ab\",1]");
+  strcat(big, "]");
+  CHECK(check_out_of_memory(big) >= 5);
   check_out_of_memory("\"a\\u00e9\"");
   check_out_of_memory("{\"b\": [1, [], {}, [true, null]], \"a\\n\": {\"x\": \"y\"}, \"b\": 2}");
   check_out_of_memory("[0,1,2,3,4,5,6,7,8,[\"s\",{\"k\":-1.5e3}]]");
@@ -285,7 +302,95 @@ static void test_out_of_memory(void) {
   wa__json_free(v);
 }
 
+/* ---- lazy parses ---------------------------------------------------------- */
+
+/* a and b hold the same JSON; b's lazy nodes are built as they are met.
+   Counts the nodes that were lazy in *opened. */
+static int same(const wa_json *a, wa_json *b, int *opened) {
+  if (b->lazy) {
+    (*opened)++;
+    if (wa__json_open(b) != 0 || b->lazy) return 0;
+  }
+  if (a->kind != b->kind || a->count != b->count || a->start != b->start || a->end != b->end) return 0;
+  if (a->kind == WA_JSON_NUMBER && a->number != b->number) return 0;
+  if (a->kind == WA_JSON_BOOL && a->boolean != b->boolean) return 0;
+  if (a->kind == WA_JSON_STRING && strcmp(a->string, b->string) != 0) return 0;
+  for (int i = 0; i < a->count; i++) {
+    if (a->kind == WA_JSON_OBJECT && strcmp(a->keys[i], b->keys[i]) != 0) return 0;
+    if (!same(a->items[i], b->items[i], opened)) return 0;
+  }
+  return 1;
+}
+
+static const char DOC[] =
+    "[[\"spawn\", \"a\", [[\"sleep\", 5], [\"log\", \"x\\u00e9\"]]], [\"try\", [[\"raise\", \"E\", null]], "
+    "{\"E\": [[\"log_error\"]], \"finally\": []}], [\"gather\", [[\"k\", [[\"return\", 1.5e1]]]], true], "
+    "[], {\"deep\": [[[[[[1, [2, {\"z\": false}]]]]]]]}]";
+
+static void test_lazy(void) {
+  wa_json *full = parse(DOC);
+  /* At each depth, the lazy tree built as it is walked is the full one. */
+  for (int at = 0; at <= 10; at++) { /* the deepest container is 9 deep */
+    wa_json *v = wa__json_parse_lazy(DOC, at, err, sizeof err);
+    int opened = 0;
+    CHECK(v && full && same(full, v, &opened));
+    CHECK(at == 10 ? opened == 0 : opened > 0);
+    wa__json_free(v);
+  }
+  /* Two levels built: the steps' arguments are there, their lists lazy. */
+  wa_json *v = wa__json_parse_lazy(DOC, 2, err, sizeof err);
+  CHECK(v && !v->lazy && v->count == 5 && !v->items[0]->lazy && v->items[0]->count == 3);
+  wa_json *list = v->items[0]->items[2];
+  CHECK(list->kind == WA_JSON_ARRAY && list->lazy && list->count == 0 && source_is(list, "[[\"sleep\", 5], [\"log\", \"x\\u00e9\"]]"));
+  CHECK(v->items[0]->items[1]->kind == WA_JSON_STRING && !strcmp(v->items[0]->items[1]->string, "a"));
+  CHECK(wa__json_open(list) == 0 && !list->lazy && list->count == 2);
+  /* ...and two levels below it: its steps, whose arguments are scalars. */
+  CHECK(!list->items[1]->lazy && !strcmp(list->items[1]->items[1]->string, "x\xc3\xa9"));
+  CHECK(wa__json_open(list) == 0 && list->count == 2); /* again: nothing to do */
+  CHECK(wa__json_open(v->items[1]) == 0 && v->items[1]->count == 3); /* never lazy: nothing to do */
+  CHECK(v->items[1]->items[1]->lazy && v->items[1]->items[2]->lazy); /* a list and an object */
+  wa__json_free(v);
+  wa__json_free(full);
+  /* Errors anywhere, lazy parts included, fail the parse as a full parse
+     does, at the same offset. */
+  static const char *const bad[] = {
+      "[[1, [2, [3, [}]]]]", "[[1, [\"\\x\"]]]", "[[[[[01]]]]]", "[[[\"a\"] [\"b\"]]]", "[[[\"\\u12\"]]]",
+      "[[{\"a\": [1,]}]]", "[[[\"\x01\"]]]", "[[[tru]]]",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char want[128];
+    CHECK(!wa__json_parse(bad[i], want, sizeof want));
+    for (int at = 0; at <= 3; at++) {
+      int ok = !wa__json_parse_lazy(bad[i], at, err, sizeof err) && !strcmp(err, want);
+      if (!ok) printf("lazy at %d, '%s': got '%s', want '%s'\n", at, bad[i], err, want);
+      CHECK(ok);
+    }
+  }
+  /* Out of memory while building: -1, the node still lazy and whole; it
+     builds once memory is back, and freeing frees all. */
+  static char big[8000] = "["; /* static: the test runs on a 16 KiB stack */
+  for (int i = 0; i < 400; i++) strcat(big, i ? ",[\"ab\",[1,2]]" : "[\"ab\",[1,2]]");
+  strcat(big, "]");
+  long live = live_bytes();
+  v = wa__json_parse_lazy(big, 1, err, sizeof err);
+  CHECK(v && v->count == 400 && v->items[399]->lazy);
+  int failed = 0;
+  for (int i = 0; v && i < 400; i++) {
+    fail_at = allocs + 1;
+    if (wa__json_open(v->items[i]) != 0) {
+      failed++;
+      CHECK(v->items[i]->lazy && v->items[i]->count == 0);
+    }
+    fail_at = 0;
+    CHECK(wa__json_open(v->items[i]) == 0 && v->items[i]->count == 2 && !strcmp(v->items[i]->items[0]->string, "ab"));
+  }
+  CHECK(failed > 0); /* some needed a new chunk */
+  wa__json_free(v);
+  CHECK(live_bytes() == live);
+}
+
 int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0); /* every line out before a crash */
   test_scalars();
   test_nested();
   test_strings();
@@ -293,6 +398,7 @@ int main(void) {
   test_depth();
   test_invalid();
   test_out_of_memory();
+  test_lazy();
   printf("%d checks, %d failed\n", checks, failures);
   return failures != 0;
 }

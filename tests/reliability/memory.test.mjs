@@ -275,6 +275,13 @@ const cases = {
       gather: () => rt.gather([rt.createTask('worker', { ms: 1, result: 4 })]),
       sleep: () => rt.sleep(1, 5),
       timeout: () => rt.timeout(10, async (ctx) => ctx.sleep(1, 6)),
+      // Its nested lists are built as they are reached: memory running out
+      // then is a MemoryError, never a ScenarioError about the steps.
+      'createTask(scenario)': () => rt.createTask('scenario', { steps: [
+        ['try', [['group', Array.from({ length: 50 }, (_, i) => ['spawn', `t${i}`, [['sleep', 1], ['log', `t${i}`]]])],
+          ['gather', [['a', [['sleep', 1]]], ['b', [['return', 1]]]], false]], { finally: [['sleep', 1]] }],
+        ['return', 7],
+      ] }),
     };
     for (const [what, make] of Object.entries(attempts)) {
       let result;
