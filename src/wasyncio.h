@@ -261,7 +261,8 @@ void *wa_arg_pointer(const wa_args *a, const char *key);
 /* One transition of one task, as the scheduler makes it. */
 typedef enum {
   WA_EVENT_CREATED,   /* other: the task that made it (0: none); value: 1 for a
-                         future; what: "Task" or "Future"; text: its name */
+                         future; what: "Task" or "Future"; text: its name;
+                         coroutine: its C coroutine's registered name */
   WA_EVENT_MEMBER,    /* other: the future of the group or gather it joined;
                          what: "group" or "gather" */
   WA_EVENT_STEP,      /* it runs; value: 1 when an error is thrown in */
@@ -270,7 +271,10 @@ typedef enum {
                          (NaN: none) */
   WA_EVENT_CANCEL,    /* a cancel was asked of it; text: the message or NULL */
   WA_EVENT_ENDED      /* value: 1 done, 2 failed, 3 cancelled; text: the error
-                         ("Type: message") or the cancel's message, or NULL */
+                         ("Type: message") or the cancel's message, or NULL;
+                         a C coroutine that returned: what is its result's
+                         kind ("number", "string", "none") and text the
+                         number (%.17g) or the string */
 } wa_event_kind;
 
 typedef struct {
@@ -281,6 +285,8 @@ typedef struct {
   double value;
   const char *what; /* static */
   const char *text; /* valid during the call only */
+  const char *coroutine; /* static; CREATED only, else NULL, and NULL for a
+                            coroutine never registered (WA_EXPORT_COROUTINE) */
 } wa_event;
 
 typedef void (*wa_event_fn)(const wa_event *e, void *arg);

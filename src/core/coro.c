@@ -30,6 +30,7 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name) {
   }
   t->fn = fn;
   t->args = args;
+  WA_TRACE(wa__trace_task(TRACE_CREATED, t)); /* with fn: the event names it */
   wa__task_track(t);
   wa__ready_push(H_STEP, t, NULL);
   return t;

@@ -68,6 +68,7 @@ wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *)) {
       return NULL;
     }
     slabs_total++;
+    wa__slow_work++; /* its first use faults its pages in */
   }
   emscripten_fiber_init(&s->fiber, entry, t, s->mem + asyncify_size,
                         stack_size, s->mem, asyncify_size);

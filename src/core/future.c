@@ -16,7 +16,9 @@ const wa_task_ops wa__future_ops = {
 
 wa_task *wa__future_new(const char *name, const wa_task_ops *ops, void *data) {
   wa_task *f = wa__task_alloc(name, ops ? ops : &wa__future_ops);
-  if (f) f->data = data;
+  if (!f) return NULL;
+  f->data = data;
+  WA_TRACE(wa__trace_task(TRACE_CREATED, f));
   return f;
 }
 

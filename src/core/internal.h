@@ -127,6 +127,9 @@ int wa__loop_ready_count(void);
 /* When the current (or last) iteration began: a time for records that
    need no precision, without a call into JS for the clock. */
 extern double wa__iteration_time;
+/* Bumped by work known to be slow (a fiber's fresh stack), so that the
+   loop looks at the clock sooner and keeps to its budget. */
+extern unsigned wa__slow_work;
 /* Runs fn(arg) once the iteration under way has ended, as loop.stop()
    ends run_forever, and `extra` more iterations after it, which run even
    when nothing is ready and never move the virtual clock (one at a time: a
@@ -258,7 +261,8 @@ extern wa_task *wa__js_stepping;
 
 /* A new task object, pending, with the caller's and the runtime's
    references; nothing is queued. name NULL: "Task-<n>". NULL when out of
-   memory (nothing raised). */
+   memory (nothing raised). The caller sets up its kind's fields, then
+   traces TRACE_CREATED, so that the event can tell them. */
 wa_task *wa__task_alloc(const char *name, const wa_task_ops *ops);
 extern int wa__tasks_alive;
 /* The pending tasks (coroutines and JS tasks, not futures) in creation
@@ -379,12 +383,15 @@ const char *wa__registry_name_of(wa_coro_fn fn);
 
 /* The same numbers as the public wa_event_kind. */
 typedef enum {
-  TRACE_CREATED,   /* other: parent id; value: 1 for a future; what: type; text: name */
+  TRACE_CREATED,   /* other: parent id; value: 1 for a future; what: type; text: name;
+                      coroutine: the registered name of its C coroutine */
   TRACE_MEMBER,    /* other: the group's or gather's future it joined */
   TRACE_STEP,      /* value: 1 when an error is thrown in */
   TRACE_SUSPENDED, /* what: what it waits on; other: the task awaited; value: deadline */
   TRACE_CANCEL,    /* a cancel was requested; text: its message */
-  TRACE_ENDED,     /* value: its wa_state; text: the error ("Type: message") */
+  TRACE_ENDED,     /* value: its wa_state; text: the error ("Type: message"), the
+                      cancel's message, or a C coroutine's result, whose kind
+                      is then in what ("number", "string" or "none") */
 } wa_trace_kind;
 
 /* Read by the host (post.js) straight from memory: keep the layout. */
@@ -396,7 +403,7 @@ typedef struct {
   const char *what; /* static */
   char *text;       /* owned */
   uint32_t kind;
-  uint32_t pad;
+  const char *coroutine; /* static: CREATED's coroutine, or NULL */
 } wa_trace_event;
 
 extern bool wa__tracing; /* someone listens: record events */

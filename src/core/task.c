@@ -100,8 +100,7 @@ wa_task *wa__task_alloc(const char *name, const wa_task_ops *ops) {
   wa_task *parent = wa__current ? wa__current : wa__js_stepping;
   t->parent_id = parent ? parent->id : 0;
   t->created_at = wa__iteration_time;
-  WA_TRACE(wa__trace_task(TRACE_CREATED, t));
-  return t;
+  return t; /* its kind traces TRACE_CREATED once it has set it up */
 }
 
 void wa_task_retain(wa_task *t) { t->refs++; }

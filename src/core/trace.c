@@ -62,9 +62,10 @@ static wa_trace_event *next_event(void) {
 __attribute__((noinline)) void wa__trace(wa_trace_kind kind, const wa_task *t, unsigned other, double value,
                const char *what, const char *text) {
   double now = wa_time(); /* a call into JS on the real clock: once */
+  const char *coroutine = kind == TRACE_CREATED && t->fn ? wa__registry_name_of(t->fn) : NULL;
   if (hook && !in_hook) {
-    wa_event ev = {.kind = (wa_event_kind)kind, .time = now, .task = t->id,
-                   .other = other, .value = value, .what = what, .text = text};
+    wa_event ev = {.kind = (wa_event_kind)kind, .time = now, .task = t->id, .other = other,
+                   .value = value, .what = what, .text = text, .coroutine = coroutine};
     in_hook = true;
     hook(&ev, hook_arg);
     in_hook = false;
@@ -78,8 +79,24 @@ __attribute__((noinline)) void wa__trace(wa_trace_kind kind, const wa_task *t, u
   e->other = other;
   e->value = value;
   e->what = what;
+  e->coroutine = coroutine;
   /* Lost text (no memory) leaves the event without it. */
   e->text = text ? wa__strdup(text) : NULL;
+}
+
+/* A C coroutine's result for its ENDED event: its kind ("number",
+   "string", "none") and, in *text, the number as %.17g or the string. */
+static const char *describe_result(const wa_value *v, char *buf, size_t size, const char **text) {
+  if (v->kind == WA_NUMBER) {
+    snprintf(buf, size, "%.17g", v->number);
+    *text = buf;
+    return "number";
+  }
+  if (v->kind == WA_STRING) {
+    *text = v->string ? v->string : "";
+    return "string";
+  }
+  return "none";
 }
 
 /* The events whose fields come from the task itself. One function for
@@ -98,14 +115,16 @@ __attribute__((noinline)) void wa__trace_task(wa_trace_kind kind, const wa_task 
     break;
   }
   default: { /* TRACE_ENDED */
-    const char *message = NULL;
+    const char *message = NULL, *what = NULL;
     if (t->state == TASK_FAILED && t->outcome) {
       snprintf(text, sizeof text, "%s: %s", t->outcome->type, t->outcome->message);
       message = text;
     } else if (t->state == TASK_CANCELLED && t->outcome && t->outcome->message) {
       message = t->outcome->message;
+    } else if (t->state == TASK_DONE && t->fn) { /* a C coroutine's result */
+      what = describe_result(&t->result, text, sizeof text, &message);
     }
-    wa__trace(kind, t, 0, t->state, NULL, message);
+    wa__trace(kind, t, 0, t->state, what, message);
   }
   }
 }

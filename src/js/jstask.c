@@ -72,6 +72,7 @@ EMSCRIPTEN_KEEPALIVE wa_task *wa_js_task_new(const char *name, int host_id) {
   wa_task *t = wa__task_alloc(name, &host_ops);
   if (!t) return NULL;
   t->host_id = host_id;
+  WA_TRACE(wa__trace_task(TRACE_CREATED, t));
   wa__task_track(t);
   wa__ready_push(H_STEP, t, NULL);
   return t;

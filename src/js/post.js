@@ -80,12 +80,20 @@ Module['waTraceTake'] = function (make) {
   var events = new Array(n);
   for (var i = 0; i < n; i++) {
     var p = base + i * size;
-    var what = HEAPU32[(p + 24) >>> 2], text = HEAPU32[(p + 28) >>> 2];
+    var what = HEAPU32[(p + 24) >>> 2], text = HEAPU32[(p + 28) >>> 2], co = HEAPU32[(p + 36) >>> 2];
     events[i] = make(HEAPU32[(p + 32) >>> 2], HEAPF64[p >>> 3], HEAPF64[(p + 8) >>> 3],
       HEAPU32[(p + 16) >>> 2], HEAPU32[(p + 20) >>> 2],
       what ? (names.get(what) || (names.set(what, UTF8ToString(what)), names.get(what))) : null,
-      text ? UTF8ToString(text) : null);
+      text ? UTF8ToString(text) : null,
+      co ? (names.get(co) || (names.set(co, UTF8ToString(co)), names.get(co))) : null);
   }
   var dropped = _wa_trace_clear() >>> 0;
   return { events: events, dropped: dropped };
+};
+
+// Copies bytes (a Uint8Array) to p and a NUL after them: a long string's
+// UTF-8, made by the engine's TextEncoder (runtime.mjs's #withCStrings).
+Module['waPutBytes'] = function (bytes, p) {
+  HEAPU8.set(bytes, p);
+  HEAPU8[p + bytes.length] = 0;
 };

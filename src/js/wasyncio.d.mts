@@ -132,13 +132,15 @@ export interface TimeoutScope {
 
 /** One event of rt.trace(): a transition of one task (ids as Task.id). */
 export type TraceEvent =
-  | { time: number; type: 'created'; task: number; name: string; taskType: 'Task' | 'Future'; parent: number | null }
+  | { time: number; type: 'created'; task: number; name: string; taskType: 'Task' | 'Future'; parent: number | null; coroutine: string | null }
   | { time: number; type: 'member'; task: number; container: number; containerType: 'group' | 'gather' }
   | { time: number; type: 'step'; task: number; thrownIn: boolean }
   | { time: number; type: 'suspended'; task: number; waitingOn: string; awaiting: number | null; until: number | null }
   | { time: number; type: 'cancel'; task: number; message: string | null }
   | { time: number; type: 'ended'; task: number; state: 'done' | 'failed' | 'cancelled'; error: string | null;
-      message: string | null };
+      message: string | null;
+      /** A C coroutine that returned: its result (null for None); absent for other tasks. */
+      result?: number | string | null };
 
 export interface TraceOptions {
   /** How many events to keep, the newest (default 10,000; Infinity: all). */

@@ -474,8 +474,9 @@ static const char *const event_names[] = {"created", "member", "step", "suspende
 
 static void print_event(const wa_event *e, void *arg) {
   (void)arg;
-  wa_print("%s #%u other=%u value=%g what=%s text=%s", event_names[e->kind], e->task, e->other,
-           e->value, e->what ? e->what : "-", e->text ? e->text : "-");
+  wa_print("%s #%u other=%u value=%g what=%s text=%s%s%s", event_names[e->kind], e->task, e->other,
+           e->value, e->what ? e->what : "-", e->text ? e->text : "-",
+           e->coroutine ? " coroutine=" : "", e->coroutine ? e->coroutine : "");
 }
 
 /* Hooks the trace, runs a child that sleeps 5 ms and fails, unhooks. */
@@ -483,6 +484,7 @@ static int failing_child(wa_task *self, const wa_args *args) {
   int rc = wa_sleep(5);
   return rc < 0 ? rc : wa_raise("ValueError", "child failed");
 }
+WA_EXPORT_COROUTINE(failing_child, "") /* registered: its events name it */
 static int trace_hooked(wa_task *self, const wa_args *args) {
   wa_trace_hook(print_event, NULL);
   wa_task *child = wa_task_spawn(failing_child, NULL, "child");

@@ -17,11 +17,11 @@ test('one C task: created, step, suspended on its sleep until the deadline, step
   const t = rt.createTask('worker', { ms: 10, result: 3 }, { name: 'w' });
   await settle(t);
   assert.deepEqual(recorder.events().filter((e) => e.task === t.id).map(brief), [
-    [0, 'created', t.id, { name: 'w', taskType: 'Task', parent: null }],
+    [0, 'created', t.id, { name: 'w', taskType: 'Task', parent: null, coroutine: 'worker' }],
     [0, 'step', t.id, { thrownIn: false }],
     [0, 'suspended', t.id, { waitingOn: 'sleep', awaiting: null, until: 10 }],
     [10, 'step', t.id, { thrownIn: false }],
-    [10, 'ended', t.id, { state: 'done', error: null, message: null }],
+    [10, 'ended', t.id, { state: 'done', error: null, message: null, result: 3 }],
   ]);
   recorder.stop();
 });
@@ -68,6 +68,8 @@ test('JS tasks: suspended on the task they await; limit keeps the last events; s
   await settle(again);
   const suspended = all.events().find((e) => e.task === again.id && e.type === 'suspended');
   assert.equal(suspended.waitingOn, 'task');
+  assert.deepEqual(all.events().filter((e) => e.type === 'created').map((e) => [e.task, e.coroutine]),
+    [[again.id, null], [suspended.awaiting, 'worker']], 'a JS task has no C coroutine; a C task names its own');
   assert.equal(all.events().find((e) => e.task === suspended.awaiting && e.type === 'created').parent, again.id,
     'the awaited task was made by js2\'s step');
   all.stop();
@@ -92,7 +94,7 @@ test('wa_trace_hook: a C program sees the same events, as they happen, until it 
   const t = rt.createTask('trace_hooked', {});
   await settle(t);
   assert.deepEqual(lines, [
-    `created #${t.id + 1} other=${t.id} value=0 what=Task text=child`,
+    `created #${t.id + 1} other=${t.id} value=0 what=Task text=child coroutine=failing_child`,
     `suspended #${t.id} other=${t.id + 1} value=nan what=task text=-`,
     `step #${t.id + 1} other=0 value=0 what=- text=-`,
     `suspended #${t.id + 1} other=0 value=5 what=sleep text=-`,
@@ -101,4 +103,27 @@ test('wa_trace_hook: a C program sees the same events, as they happen, until it 
     `step #${t.id} other=0 value=1 what=- text=-`, // the child's error thrown in
   ]);
   assert.equal(t.result(), undefined, 'it caught the error and returned');
+});
+
+test('ended: a C coroutine\'s result (number, string, None); none for a JS task or a future', async () => {
+  const { rt } = await testRuntime();
+  const recorder = rt.trace({ limit: Infinity });
+  const made = {
+    number: rt.createTask('worker', { ms: 1, result: 2.5 }),
+    infinity: rt.createTask('worker', { ms: 1, result: -Infinity }),
+    none: rt.createTask('scenario', { steps: [['sleep', 1]] }),
+    string: rt.createTask('echo', { text: 'héllo "x"' }),
+    js: rt.createTask(async () => 'kept in JS'),
+  };
+  const all = rt.gather(Object.values(made));
+  await settle(all);
+  recorder.stop();
+  const ended = (task) => recorder.events().find((e) => e.task === task.id && e.type === 'ended');
+  assert.equal(ended(made.number).result, 2.5);
+  assert.equal(ended(made.infinity).result, -Infinity);
+  assert.equal(ended(made.none).result, null);
+  assert.equal(ended(made.string).result, 'héllo "x"');
+  assert.ok(!('result' in ended(made.js)), 'a JS task\'s result stays in JS');
+  assert.ok(!('result' in ended(all)), 'nor does a gather carry one');
+  assert.equal(JSON.parse(JSON.stringify(recorder.toJSON())).events.find((e) => e.task === made.number.id && e.type === 'ended').result, 2.5);
 });
