@@ -13,7 +13,6 @@ let live = new TimelineModel();  // what the runtime did since the last clear
 let recorder = null;             // rt.trace() feeding `live`
 let replay = null;               // {name, json, model} while replaying a file
 const held = new Map();          // id -> Task the page made (it can read results)
-const coroutineOf = new Map();   // id -> coroutine, for tasks the page made
 let timeline;
 
 // ---- the log --------------------------------------------------------------
@@ -62,14 +61,13 @@ function setupLog() {
 
 // ---- tasks the page makes -------------------------------------------------
 
-function hold(task, coroutine) {
+function hold(task) {
   held.set(task.id, task);
-  if (coroutine) coroutineOf.set(task.id, coroutine);
   return task;
 }
 
 function start(coroutine, args, options) {
-  return hold(rt.createTask(coroutine, args, options), coroutine);
+  return hold(rt.createTask(coroutine, args, options));
 }
 
 function describeError(error) {
@@ -91,8 +89,8 @@ async function runC(coroutine) {
 // The task group cell, driven from JS: two jobs, then a line after both.
 async function groupJs() {
   const group = hold(rt.taskGroup(async (tg) => {
-    hold(tg.createTask('job', { task_id: 1, sleep_ms: 1000 }), 'job');
-    hold(tg.createTask('job', { task_id: 2, sleep_ms: 2000 }), 'job');
+    hold(tg.createTask('job', { task_id: 1, sleep_ms: 1000 }));
+    hold(tg.createTask('job', { task_id: 2, sleep_ms: 2000 }));
   }, { name: 'group' }), 'taskGroup');
   try {
     await group;
@@ -106,9 +104,9 @@ async function groupJs() {
 // `except* TerminateTaskGroup` is split() on the ExceptionGroup.
 async function terminateJs() {
   const group = hold(rt.taskGroup(async (tg) => {
-    [500, 1500, 2500, 3500].forEach((ms, i) => hold(tg.createTask('job', { task_id: i + 1, sleep_ms: ms }), 'job'));
+    [500, 1500, 2500, 3500].forEach((ms, i) => hold(tg.createTask('job', { task_id: i + 1, sleep_ms: ms })));
     await tg.sleep(1000);
-    hold(tg.createTask('force_terminate_task_group', {}), 'force_terminate_task_group');
+    hold(tg.createTask('force_terminate_task_group', {}));
   }, { name: 'group' }), 'taskGroup');
   try {
     await group;
@@ -122,7 +120,7 @@ async function terminateJs() {
 
 async function gatherJs() {
   const tasks = [['A', 2], ['B', 3], ['C', 4]].map(([name, number]) => start('factorial', { name, number }));
-  const all = hold(rt.gather(tasks), 'gather');
+  const all = hold(rt.gather(tasks));
   try {
     say(`[${(await all).join(', ')}]`, null, all.id);
   } catch (error) {
@@ -131,7 +129,7 @@ async function gatherJs() {
 }
 
 async function timeoutJs() {
-  const scope = hold(rt.timeout(1500, (ctx) => ctx.wait(start('factorial', { name: 'T', number: 4 })), { name: 'timeout' }), 'timeout');
+  const scope = hold(rt.timeout(1500, (ctx) => ctx.wait(start('factorial', { name: 'T', number: 4 })), { name: 'timeout' }));
   try {
     await scope;
   } catch (error) {
@@ -199,16 +197,18 @@ function setupScenarios() {
   show();
   $('run-scenario').onclick = guard(async () => {
     if (replay) $('live').click();
-    let steps;
+    const text = $('steps').value;
     try {
-      steps = parseSteps($('steps').value);
+      parseSteps(text); // a clear error here for what is not JSON at all
     } catch (error) {
       showError('steps-error', error.message);
       return;
     }
     let task;
     try {
-      task = start('scenario', { steps });
+      // The text as it is: C reads the numbers itself (1e400 is inf, as
+      // for Python's json), and a 10,000-step list is not copied again.
+      task = start('scenario', { steps: text });
     } catch (error) { // refused before it ran: bad input
       showError('steps-error', `scenario: ${error.name}: ${error.message}`);
       return;
@@ -227,34 +227,20 @@ function setupScenarios() {
 const model = () => replay?.model ?? live;
 
 function startRecording() {
-  recorder?.stop();
-  live = new TimelineModel();
+  recorder?.stop(); // its last events go to the old model: then it knows every id made
+  // Tasks made before a Clear may still run; their rows stay cleared.
+  let since = 0;
+  for (const id of live?.tasks.keys() ?? []) since = Math.max(since, id + 1);
+  live = new TimelineModel({ since });
   const m = live;
-  let fresh = 0;
   recorder = rt.trace({
     limit: 1_000_000,
     onEvent: (e) => {
       m.apply(e);
-      if (e.type === 'created') {
-        const known = coroutineOf.get(e.task);
-        if (known) m.tasks.get(e.task).coroutine = known;
-        else if (!fresh++) queueMicrotask(() => fillCoroutines(m, fresh, () => { fresh = 0; }));
-      }
       if (!replay) timeline.invalidate();
     },
   });
   if (!replay) timeline.setModel(live);
-}
-
-// Names the coroutine of tasks C made, from rt.tasks() (while they are
-// pending); skipped when too many came at once to be worth it.
-function fillCoroutines(m, count, done) {
-  done();
-  if (count > 300 || m.pending > 3000 || !rt) return;
-  for (const t of rt.tasks()) {
-    const r = m.tasks.get(t.id);
-    if (r && !r.coroutine && t.coroutine) r.coroutine = t.coroutine;
-  }
 }
 
 function el(tag, props = {}, ...children) {
@@ -299,7 +285,8 @@ function showDetails() {
   row('steps', String(t.steps));
   const task = replay ? null : held.get(id);
   if (t.state === 'done') {
-    let result = 'not known (a task C made; the trace does not carry results)';
+    let result = t.result === undefined ? 'not known (the trace carries C coroutines\' results only)'
+      : t.result === null ? 'None' : typeof t.result === 'number' ? String(t.result) : JSON.stringify(t.result);
     if (task?.done()) {
       try {
         result = JSON.stringify(task.result()) ?? 'None';
@@ -371,7 +358,11 @@ function setupTimeline() {
 }
 
 function saveTrace() {
-  const json = replay ? replay.json : recorder.toJSON();
+  let json = replay?.json;
+  if (!json) { // what the timeline shows: no task from before a Clear
+    json = recorder.toJSON();
+    json = { ...json, events: json.events.filter((e) => e.task >= live.since) };
+  }
   const url = URL.createObjectURL(new Blob([JSON.stringify(json)], { type: 'application/json' }));
   const a = el('a', { href: url, download: replay ? replay.name : `wasyncio-trace-${Date.now()}.json` });
   document.body.append(a);
@@ -482,7 +473,6 @@ async function main() {
   $('clear').onclick = () => {
     log.replaceChildren();
     held.clear();
-    coroutineOf.clear();
     startRecording();
     showDetails();
   };

@@ -60,11 +60,34 @@ function record(id, time) {
     steps: 0,
     segT: [time],     // start time of each segment
     segS: [STATE.READY], // its STATE code
-    coroutine: null,  // filled by the page when it knows
+    coroutine: null,  // its C coroutine's name (null for a JS task)
+    seq: 0,           // its index in model.list
+    up: null,         // the id it hangs under in the rows now, null: a root
+    row: null,        // its entry in rows(), made once
+    result: undefined, // a C coroutine's result, once done (null: None)
   };
 }
 
+// Puts t into list (ordered by seq) at its place; usually the end.
+function insertBySeq(list, t) {
+  if (!list.length || list[list.length - 1].seq < t.seq) {
+    list.push(t);
+    return;
+  }
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].seq < t.seq) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, t);
+}
+
 export class TimelineModel {
+  /** Events of tasks with a lower id are ignored: the page's Clear starts a
+   *  model above every task made before it (ids only grow). */
+  since;
   /** id -> record */
   tasks = new Map();
   /** records in the order they were first seen */
@@ -82,17 +105,58 @@ export class TimelineModel {
   end = -Infinity;
   #rows = null;
   #rowsKey = '';
+  // The tree the rows walk, kept up to date as events come so that a
+  // change costs a move, not a rebuild of 10,000 rows' worth of maps.
+  #roots = [];
+  #kids = new Map();    // id -> its children, in first-seen order
+  #orphans = new Map(); // id not seen yet -> the tasks that will hang under it
 
   #get(id, time) {
     let t = this.tasks.get(id);
     if (!t) {
       t = record(id, time);
+      t.seq = this.list.length;
       this.tasks.set(id, t);
       this.list.push(t);
+      this.#roots.push(t);
       this.pending++;
       this.structure++;
+      const waiting = this.#orphans.get(id);
+      if (waiting) {
+        this.#orphans.delete(id);
+        for (const c of waiting) this.#place(c);
+      }
     }
     return t;
+  }
+
+  // Moves t to where rowParent(t) says (a root while that task is unseen,
+  // or where hanging it would close a cycle of parents: bad input only).
+  #place(t) {
+    const want = t.container ?? t.parent;
+    let up = this.rowParent(t);
+    if (up === null && want !== null && want !== t.id) {
+      let waiting = this.#orphans.get(want);
+      if (!waiting) this.#orphans.set(want, (waiting = []));
+      if (!waiting.includes(t)) waiting.push(t);
+    }
+    for (let a = up; a !== null; a = this.tasks.get(a).up) {
+      if (a === t.id) {
+        up = null;
+        break;
+      }
+    }
+    if (up === t.up) return; // #get placed every record: it is in one list
+    const from = t.up === null ? this.#roots : this.#kids.get(t.up);
+    const i = from.lastIndexOf(t);
+    if (i >= 0) from.splice(i, 1);
+    let to = this.#roots;
+    if (up !== null) {
+      to = this.#kids.get(up);
+      if (!to) this.#kids.set(up, (to = []));
+    }
+    insertBySeq(to, t);
+    t.up = up;
   }
 
   // Starts a segment in state s at time (replaces one that began then).
@@ -111,7 +175,12 @@ export class TimelineModel {
   }
 
   /** Applies one event (as rt.trace() gives it). */
+  constructor({ since = 0 } = {}) {
+    this.since = since;
+  }
+
   apply(e) {
+    if (e.task < this.since) return;
     this.version++;
     if (e.time < this.start) this.start = e.time;
     if (e.time > this.end) this.end = e.time;
@@ -121,9 +190,11 @@ export class TimelineModel {
         t.name = e.name || `#${e.task}`;
         t.type = e.taskType === 'Future' ? 'Future' : 'Task';
         t.parent = e.parent ?? null;
+        t.coroutine = typeof e.coroutine === 'string' ? e.coroutine : null;
         t.created = e.time;
         t.segT = [e.time];
         t.segS = [t.type === 'Future' ? STATE.WAITING : STATE.READY];
+        this.#place(t);
         this.structure++;
         break;
       case 'member': {
@@ -131,6 +202,7 @@ export class TimelineModel {
         t.containerType = e.containerType;
         const c = this.#get(e.container, e.time);
         c.kind = e.containerType;
+        this.#place(t);
         this.structure++;
         break;
       }
@@ -159,6 +231,9 @@ export class TimelineModel {
         t.ended = e.time;
         t.error = e.error ?? null;
         t.message = e.message ?? null;
+        // A C coroutine's result; undefined when the trace has none.
+        t.result = 'result' in e && ['number', 'string'].includes(typeof e.result) ? e.result
+          : 'result' in e && e.result === null ? null : undefined;
         t.waitingOn = null;
         t.awaiting = null;
         t.until = null;
@@ -180,61 +255,32 @@ export class TimelineModel {
     return up !== null && up !== t.id && this.tasks.has(up) ? up : null;
   }
 
-  /** Every task's children (by row parent), in the order first seen. */
+  /** Every task's children (by row parent), in the order first seen:
+   *  {roots, kids: id -> children}. Live: do not change them. */
   children() {
-    const kids = new Map();
-    const roots = [];
-    for (const t of this.list) {
-      const up = this.rowParent(t);
-      if (up === null) roots.push(t);
-      else {
-        let k = kids.get(up);
-        if (!k) kids.set(up, (k = []));
-        k.push(t);
-      }
-    }
-    // Tasks in a cycle of parents (only bad input makes one) become roots.
-    const reached = new Set();
-    const todo = [...roots];
-    while (todo.length) {
-      const t = todo.pop();
-      reached.add(t.id);
-      for (const c of kids.get(t.id) ?? []) if (!reached.has(c.id)) todo.push(c);
-    }
-    if (reached.size < this.list.length) {
-      for (const t of this.list) {
-        if (reached.has(t.id)) continue;
-        roots.push(t);
-        const more = [t];
-        while (more.length) {
-          const u = more.pop();
-          reached.add(u.id);
-          for (const c of kids.get(u.id) ?? []) if (!reached.has(c.id)) more.push(c);
-        }
-      }
-    }
-    return { roots, kids };
+    return { roots: this.#roots, kids: this.#kids };
   }
 
   /** The rows to draw, depth first: [{task, depth, hasChildren}], without
    *  the descendants of the ids in `collapsed`. Cached until the tree or
-   *  the collapsed set changes. */
+   *  the collapsed set changes; a row object is its task's for good, and
+   *  is updated in place. */
   rows(collapsed = new Set()) {
     const key = `${this.structure}|${[...collapsed].join(',')}`;
     if (this.#rows && key === this.#rowsKey) return this.#rows;
-    const { roots, kids } = this.children();
     const rows = [];
-    const seen = new Set();
     const stack = [];
-    for (let i = roots.length - 1; i >= 0; i--) stack.push([roots[i], 0]);
+    for (let i = this.#roots.length - 1; i >= 0; i--) stack.push(this.#roots[i], 0);
     while (stack.length) {
-      const [t, depth] = stack.pop();
-      if (seen.has(t.id)) continue; // a cycle in bad input: draw once
-      seen.add(t.id);
-      const k = kids.get(t.id) ?? [];
-      rows.push({ task: t, depth, hasChildren: k.length > 0 });
-      if (collapsed.has(t.id)) continue;
-      for (let i = k.length - 1; i >= 0; i--) stack.push([k[i], depth + 1]);
+      const depth = stack.pop();
+      const t = stack.pop();
+      const k = this.#kids.get(t.id);
+      const row = t.row ?? (t.row = { task: t, depth: 0, hasChildren: false }); // reused: no garbage per rebuild
+      row.depth = depth;
+      row.hasChildren = k !== undefined && k.length > 0;
+      rows.push(row);
+      if (!k || collapsed.has(t.id)) continue;
+      for (let i = k.length - 1; i >= 0; i--) stack.push(k[i], depth + 1);
     }
     this.#rows = rows;
     this.#rowsKey = key;

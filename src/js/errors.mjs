@@ -150,6 +150,7 @@ const NOT_TEXT = /\0|\p{Cs}/u; // NUL, or a lone surrogate (a pair is one code p
 /** Throws a TypeError naming `what` when s cannot reach C unchanged: C
  *  strings end at NUL, and a lone surrogate is not Unicode text. */
 export function checkText(s, what) {
+  if (!s.includes('\0') && s.isWellFormed?.()) return s; // both native: fast on long text
   const bad = NOT_TEXT.exec(s);
   if (!bad) return s;
   const why = bad[0] === '\0' ? 'a NUL character' : `a lone surrogate (\\u${bad[0].charCodeAt(0).toString(16)})`;

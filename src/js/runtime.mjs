@@ -23,7 +23,9 @@ export {
 // Longest delay a host timer takes: longer ones fire at once in browsers and
 // after 1 ms in Node. Longer sleeps are chained through several timers.
 const MAX_HOST_DELAY = 2 ** 31 - 1;
-// Real time one pump may take before the page gets the event loop back.
+// Real time one pump may take before the page gets the event loop back;
+// while a trace records, half of it, as handing the pump's events to the
+// recorders (after it) costs about as much again.
 const PUMP_BUDGET_MS = 8;
 
 // The module the package ships; bundlers that follow `new URL(...,
@@ -204,6 +206,8 @@ function linkSignal(task, signal) {
 // fn(arg) as a closure made out here, so that it cannot capture the object
 // whose collection it is to follow.
 const callLater = (fn, arg) => () => fn(arg);
+
+const UTF8 = new TextEncoder();
 
 // A json parameter takes a string as it is, or any value stringified.
 function jsonText(p, value, what) {
@@ -994,11 +998,15 @@ class Runtime {
           ptrs.push(0);
           continue;
         }
-        const size = m.lengthBytesUTF8(s) + 1;
+        // Emscripten's copy is a loop in JS, a char at a time: fine for
+        // names, ~10x slower than the engine's encoder for a long text.
+        const bytes = s.length > 256 ? UTF8.encode(s) : null;
+        const size = (bytes ? bytes.length : m.lengthBytesUTF8(s)) + 1;
         const p = m._malloc(size);
         if (!p) throw new MemoryError(`no memory for a string of ${size} bytes`);
         ptrs.push(p);
-        m.stringToUTF8(s, p, size);
+        if (bytes) m.waPutBytes(bytes, p);
+        else m.stringToUTF8(s, p, size);
       }
       return fn(...ptrs);
     } finally {
@@ -1056,7 +1064,7 @@ class Runtime {
     this.#pumping = true;
     let delay;
     try {
-      delay = this.#m.waPump(PUMP_BUDGET_MS);
+      delay = this.#m.waPump(this.#recorders.size ? PUMP_BUDGET_MS / 2 : PUMP_BUDGET_MS);
     } finally {
       this.#pumping = false;
     }
@@ -1178,10 +1186,10 @@ const TASK_STATES = ['pending', 'done', 'failed', 'cancelled'];
 
 // A trace event as C recorded it (post.js reads it) -> what JS gets; kind
 // is wa_trace_kind's number.
-function traceEvent(kind, time, value, task, other, what, text) {
+function traceEvent(kind, time, value, task, other, what, text, coroutine) {
   switch (kind) {
     case 0:
-      return { time, type: 'created', task, name: text ?? '', taskType: what, parent: other || null };
+      return { time, type: 'created', task, name: text ?? '', taskType: what, parent: other || null, coroutine };
     case 1:
       return { time, type: 'member', task, container: other, containerType: what };
     case 2:
@@ -1191,10 +1199,22 @@ function traceEvent(kind, time, value, task, other, what, text) {
         until: Number.isNaN(value) ? null : value };
     case 4:
       return { time, type: 'cancel', task, message: text };
-    default: // 5: ended
-      return { time, type: 'ended', task, state: TASK_STATES[value], error: value === 2 ? text : null,
+    default: { // 5: ended; what: the kind of a C coroutine's result
+      const e = { time, type: 'ended', task, state: TASK_STATES[value], error: value === 2 ? text : null,
         message: value === 3 ? text : null };
+      if (what) e.result = traceResult(what, text);
+      return e;
+    }
   }
+}
+
+// A C coroutine's result as its ENDED event carries it (other tasks' events
+// have none: a JS task's result stays in JS, with its Task). JSON has no
+// infinities or NaN: a saved trace (toJSON) has null for those.
+function traceResult(kind, text) {
+  if (kind === 'string') return text ?? '';
+  if (kind === 'none') return null;
+  return { inf: Infinity, '-inf': -Infinity, nan: NaN, '-nan': NaN }[text] ?? Number(text);
 }
 
 /** What rt.trace() gives: the last `limit` events, and each new one to

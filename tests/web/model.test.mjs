@@ -92,6 +92,27 @@ test('a cycle of parents (bad input) still draws each task once', () => {
   assert.deepEqual(m.rows().map((r) => r.task.name).sort(), ['a', 'b', 'c']);
 });
 
+test('a C coroutine\'s result comes from its ended event; without one it is not known', () => {
+  const m = new TimelineModel().applyAll([
+    { time: 0, type: 'created', task: 1, name: 'a', taskType: 'Task', parent: null, coroutine: 'worker' },
+    { time: 1, type: 'ended', task: 1, state: 'done', error: null, message: null, result: 2.5 },
+    { time: 1, type: 'ended', task: 2, state: 'done', error: null, message: null, result: null },
+    { time: 1, type: 'ended', task: 3, state: 'done', error: null, message: null },
+    { time: 1, type: 'ended', task: 4, state: 'done', error: null, message: null, result: { bad: 1 } },
+  ]);
+  assert.deepEqual([1, 2, 3, 4].map((id) => m.tasks.get(id).result), [2.5, null, undefined, undefined]);
+  assert.equal(m.tasks.get(1).coroutine, 'worker');
+});
+
+test('a model made `since` an id ignores the events of older tasks (the page\'s Clear)', () => {
+  const m = new TimelineModel({ since: 5 }).applyAll([
+    { time: 0, type: 'step', task: 4, thrownIn: false },
+    { time: 0, type: 'created', task: 5, name: 'new', taskType: 'Task', parent: 4 },
+    { time: 1, type: 'ended', task: 4, state: 'done', error: null, message: null },
+  ]);
+  assert.deepEqual(outline(m, { anonymous: false }), ['new: pending']);
+});
+
 test('events of tasks whose creation was not kept still give rows', () => {
   const m = new TimelineModel().applyAll([
     { time: 5, type: 'step', task: 9, thrownIn: false },
@@ -123,9 +144,7 @@ test('presets: one per seed cell and more; compact JSON, one step per line, read
     '        ["raise", "ValueError", "boom"]',
     '      ]],',
     '      ["spawn", "b", [',
-    '        ["try", [',
-    '          ["sleep", 2000]',
-    '        ], {"CancelledError": [',
+    '        ["try", [["sleep", 2000]], {"CancelledError": [',
     '          ["log_time", "b cancelled"],',
     '          ["reraise"]',
     '        ]}]',
@@ -133,12 +152,13 @@ test('presets: one per seed cell and more; compact JSON, one step per line, read
     '      ["sleep", 3000],',
     '      ["log", "never printed"]',
     '    ]]',
-    '  ], {"ExceptionGroup": [',
-    '    ["log_error"]',
-    '  ]}],',
+    '  ], {"ExceptionGroup": [["log_error"]]}],',
     '  ["log_time", "after the group"]',
     ']',
   ].join('\n'));
+  const big = formatSteps(manyTasks(10000)).split('\n');
+  assert.equal(big.length, 10000 + 100 * 5 + 5, 'a line per child; per group its spawn, sleep, group and two closing');
+  assert.equal(big[5], '        ["spawn", "t0.0", [["sleep", 50]]],');
   assert.throws(() => parseSteps('[1,'), /^Error: the steps are not JSON/);
   assert.throws(() => parseSteps('{"a": 1}'), /must be a JSON array/);
 });
