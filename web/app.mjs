@@ -451,6 +451,12 @@ async function main() {
   }
   flusher = rt.trace({ limit: 1 });
   startRecording();
+  // An error about an input goes once the input is edited.
+  $('param').addEventListener('input', () => {
+    $('param').setAttribute('aria-invalid', 'false');
+    showError('param-error', '');
+  });
+  $('steps').addEventListener('input', () => showError('steps-error', ''));
   const cells = {
     'run-cancel': cancelCell,
     'run-one': runOne,

@@ -217,6 +217,8 @@ test('bad input is an error on the page, never replaced', async () => {
   assert.ok(!(await logLines()).some((l) => l.startsWith('some_coro(')), 'nothing ran');
   assert.deepEqual(await rows(), [], 'no task made, and the tasks made before the clear are not drawn');
   await page.fill('#param', '7');
+  assert.ok(await page.isHidden('#param-error'), 'editing the param takes its error away');
+  assert.equal(await page.getAttribute('#param', 'aria-invalid'), 'false');
   await page.fill('#steps', '[["log", "x"],');
   await page.click('#run-scenario');
   assert.match(await page.textContent('#steps-error'), /^the steps are not JSON/);
