@@ -102,6 +102,14 @@ wa_task *wa_task_spawn(wa_coro_fn fn, wa_args *args, const char *name);
 void wa_task_retain(wa_task *t);
 void wa_task_release(wa_task *t);
 
+/* Tasks share one C stack and each suspended task's part of it is copied
+   aside (README, "How it works"): the address of a local is good only while
+   its task runs. Memory others must reach while it is suspended (a struct
+   another task fills in, a buffer a callback writes) comes from the heap,
+   or from here: size zeroed bytes that stay put until t's last reference
+   goes, NULL (MemoryError) when out of memory. */
+void *wa_task_alloc(wa_task *t, size_t size);
+
 /* The running task, or NULL outside any task. */
 wa_task *wa_task_current(void);
 unsigned wa_task_id(const wa_task *t);

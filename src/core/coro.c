@@ -80,9 +80,10 @@ static void run_on_fiber(wa_task *t) {
   wa__current = t;
   wa__fiber_enter(t->slab);
   wa__current = NULL;
-  if (t->state == TASK_PENDING && !wa__fiber_save(t->slab, why, sizeof why)) {
+  const char *error = t->state == TASK_PENDING ? wa__fiber_save(t->slab, why, sizeof why) : NULL;
+  if (error) {
     wa__task_detach(t); /* its state is lost: it can never resume */
-    wa__task_finish(t, TASK_FAILED, wa__error_new("StackOverflowError", why));
+    wa__task_finish(t, TASK_FAILED, wa__error_new(error, why));
   }
   if (t->state != TASK_PENDING) retire(t);
 }

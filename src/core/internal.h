@@ -220,6 +220,7 @@ struct wa_task {
   char *name;
   const wa_task_ops *ops;
   void *data;          /* the kind's state (freed by ops->free) */
+  struct wa_block *blocks; /* wa_task_alloc's, freed with the task */
   wa_coro_fn fn;       /* coro.c */
   wa_args *args;       /* coro.c */
   wa_slab *slab;       /* coro.c: NULL until its first step */
@@ -355,23 +356,31 @@ wa_error *wa__group_exit_end(wa_group *g);
 
 /* ---- fiber.c ------------------------------------------------------------ */
 
+/* A task's fiber: its context on the shared run stack, and what is kept
+   of it while it is suspended. */
 struct wa_slab {
   emscripten_fiber_t fiber;
-  char *mem;           /* [asyncify buffer | C stack, growing down] */
+  char *save;          /* [Asyncify bytes | its part of the run stack] */
+  unsigned cap;        /* bytes at save */
+  unsigned stack_used; /* run stack bytes saved (0: none to put back) */
   wa_slab *next_free;
 };
 
-void wa__fiber_configure(unsigned stack_size, unsigned asyncify_size);
+/* Sets the run stack's size (allocating it) and the Asyncify bytes a
+   suspension may use; false when out of memory. */
+bool wa__fiber_configure(unsigned stack_size, unsigned asyncify_size);
 wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *));
 void wa__fiber_release(wa_slab *s);
 /* Main context -> task, and back. */
 void wa__fiber_enter(wa_slab *s);
 void wa__fiber_leave(wa_slab *s);
 /* Keeps what a task that just swapped back unwound (into the shared
-   scratch) in its own slab; false, with *why filled, when it does not fit. */
-bool wa__fiber_save(wa_slab *s, char *why, int len);
+   scratch) and its part of the run stack in its save buffer. NULL when
+   kept, else the error type the task fails with (*why filled):
+   "StackOverflowError" (more than asyncifySize) or "MemoryError". */
+const char *wa__fiber_save(wa_slab *s, char *why, int len);
 unsigned wa__fiber_stack_size(void);
-/* Slabs allocated so far, or only those idle in the pool. */
+/* Fibers allocated so far, or only those idle in the pool. */
 int wa__fiber_slabs(bool idle_only);
 
 /* ---- registry.c --------------------------------------------------------- */

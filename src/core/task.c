@@ -8,6 +8,7 @@
  * a JS function). The runtime holds a reference to each task until it
  * ends, so nothing started is lost for want of an owner.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,12 @@ wa_task *wa__task_alloc(const char *name, const wa_task_ops *ops) {
 
 void wa_task_retain(wa_task *t) { t->refs++; }
 
+/* A wa_task_alloc block: its header, then the caller's bytes. */
+struct wa_block {
+  struct wa_block *next;
+  _Alignas(16) unsigned char bytes[];
+};
+
 static void task_free(wa_task *t) {
   if (t->state == TASK_FAILED && !t->retrieved) {
     char text[700];
@@ -122,9 +129,23 @@ static void task_free(wa_task *t) {
   wa__error_unref(t->resume_exc);
   free(t->cancel_msg);
   if (t->ops->free) t->ops->free(t->data);
+  while (t->blocks) {
+    struct wa_block *next = t->blocks->next;
+    free(t->blocks);
+    t->blocks = next;
+  }
   release_room(t);
   free(t);
   wa__tasks_alive--;
+}
+
+void *wa_task_alloc(wa_task *t, size_t size) {
+  if (!t) return wa_raise("TypeError", "wa_task_alloc: the task is NULL"), NULL;
+  struct wa_block *b = size <= SIZE_MAX - sizeof *b ? wa__alloc(sizeof *b + size) : NULL;
+  if (!b) return wa__nomem("wa_task_alloc"), NULL;
+  b->next = t->blocks;
+  t->blocks = b;
+  return b->bytes;
 }
 
 void wa_task_release(wa_task *t) {

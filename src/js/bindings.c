@@ -9,11 +9,12 @@
 
 #include "internal.h"
 
-EMSCRIPTEN_KEEPALIVE void wa_js_init(int virtual_clock, unsigned stack_size,
-                                     unsigned asyncify_size) {
+/* 0, or -1 when the run stack cannot be allocated. */
+EMSCRIPTEN_KEEPALIVE int wa_js_init(int virtual_clock, unsigned stack_size,
+                                    unsigned asyncify_size) {
   void wa_loop_init(int);
   wa_loop_init(virtual_clock);
-  wa__fiber_configure(stack_size, asyncify_size);
+  return wa__fiber_configure(stack_size, asyncify_size) ? 0 : -1;
 }
 
 /* NULL when no coroutine has that name (the JS layer checks first). Into

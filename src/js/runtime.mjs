@@ -283,7 +283,9 @@ class Runtime {
     host.taskDrop = (id) => this.#jsTasks.delete(id);
     host.errorFreed = (id) => this.#errors.delete(id);
     m.waOverflowSlot = m._wa_fiber_overflow_slot();
-    m._wa_js_init(opts.clock === 'virtual' ? 1 : 0, opts.stackSize, opts.asyncifySize);
+    if (m._wa_js_init(opts.clock === 'virtual' ? 1 : 0, opts.stackSize, opts.asyncifySize) < 0) {
+      throw new MemoryError(`createRuntime: no memory for the ${opts.stackSize}-byte run stack`);
+    }
     for (let i = 0, n = m._wa_registry_count(); i < n; i++) {
       const name = m.UTF8ToString(m._wa_registry_name(i));
       this.#signatures.set(name, parseParams(name, m.UTF8ToString(m._wa_registry_params(i))));
@@ -387,8 +389,9 @@ class Runtime {
     return this.#m._wa_time();
   }
 
-  /** Counters: tasks alive (not yet freed), stack slabs allocated and idle
-   *  in the pool, handles ready to run, timers pending, wasm memory bytes. */
+  /** Counters: tasks alive (not yet freed), C tasks' fibers allocated and
+   *  idle in the pool (slabs, idleSlabs), handles ready to run, timers
+   *  pending, wasm memory bytes. */
   stats() { // works once closed too: what is left
     const stat = (i) => this.#m._wa_js_stat(i);
     return {

@@ -25,9 +25,12 @@ export interface RuntimeOptions {
   /** Receives what would otherwise be lost (a throwing done callback, a
    *  failed task whose error nobody retrieved). */
   onError?: (message: string, error?: unknown) => void;
-  /** Bytes of C stack per task: a multiple of 16, 4096 to 2^26. */
+  /** Bytes of the one C stack every C task runs on (each keeps only the
+   *  part it uses while suspended): the deepest a task may go. A multiple
+   *  of 16, 4096 to 2^26; 16384 by default. */
   stackSize?: number;
-  /** Bytes of Asyncify buffer per task: a multiple of 16, 512 to 2^26. */
+  /** The most Asyncify bytes one suspension may use (deeper ones fail
+   *  their task): a multiple of 16, 512 to 2^26; 4096 by default. */
   asyncifySize?: number;
   /** Where the package's wasm is, when a bundler moved it: a URL, a string
    *  (Node: a path or URL; browsers: a URL against the page) or the bytes.

@@ -363,6 +363,42 @@ static int hold_memory(wa_task *self, const wa_args *args) {
 }
 WA_EXPORT_COROUTINE(hold_memory, "mb:number, ms:number")
 
+/* Uses kb KiB of its C stack (a frame that big, every byte written), sleeps
+   ms with it, and returns its sum check: what a suspension must keep. */
+static int big_frame(wa_task *self, const wa_args *args) {
+  size_t n = (size_t)wa_arg_number(args, "kb") << 10;
+  unsigned char *frame = __builtin_alloca(n);
+  for (size_t i = 0; i < n; i++) frame[i] = (unsigned char)(i * 7);
+  int rc = wa_sleep(wa_arg_number(args, "ms"));
+  if (rc < 0) return rc;
+  double sum = 0; /* the same bytes after the other tasks had the stack */
+  for (size_t i = 0; i < n; i++) sum += frame[i] == (unsigned char)(i * 7);
+  return wa_return_number(self, sum);
+}
+WA_EXPORT_COROUTINE(big_frame, "kb:number, ms:number")
+
+/* The shared run stack's one rule (fiber.c): a done callback, run by the
+   loop while this task sleeps, sets a flag the task handed it. With
+   heap=1 the flag is wa_task_alloc's and the task sees it set (returns
+   1); with heap=0 it is a local, whose address means nothing while the
+   task is suspended: the write lands on the run stack, which the task's
+   own copy then covers again (returns 0); in the ASan build the run stack
+   is poisoned then, and the write is reported. */
+static void set_flag(wa_task *t, void *arg) { *(volatile int *)arg = 1; }
+static int flag_child(wa_task *self, const wa_args *args) { return WA_OK; }
+static int stack_rule(wa_task *self, const wa_args *args) {
+  volatile int local = 0;
+  int *flag = wa_arg_number(args, "heap") ? wa_task_alloc(self, sizeof *flag) : (int *)&local;
+  if (!flag) return WA_ERROR;
+  wa_task *child = wa_task_spawn(flag_child, NULL, NULL);
+  if (!child) return WA_ERROR;
+  int rc = wa_task_add_done_callback(child, set_flag, flag);
+  wa_task_release(child);
+  if (rc == WA_OK) rc = wa_sleep(5); /* the child ends, its callback runs */
+  return rc < 0 ? rc : wa_return_number(self, *(volatile int *)flag);
+}
+WA_EXPORT_COROUTINE(stack_rule, "heap:number")
+
 /* Declares a parameter type JavaScript has no value for. */
 static int bad_declaration(wa_task *self, const wa_args *args) { return WA_OK; }
 WA_EXPORT_COROUTINE(bad_declaration, "x:float")
