@@ -429,7 +429,7 @@ function countFrames() {
 
 function showStats() {
   const s = rt.stats();
-  $('stats').textContent = `· tasks in memory ${s.tasks} · stacks ${s.slabs} (${s.idleSlabs} idle) · timers ${s.timers}`;
+  $('stats').textContent = `· tasks in memory ${s.tasks} · fibers ${s.slabs} (${s.idleSlabs} idle) · timers ${s.timers} · wasm memory ${(s.memory / 2 ** 20).toFixed(0)} MiB`;
 }
 
 async function main() {

@@ -10,13 +10,20 @@
 
 enum { ARG_POINTER = WA_STRING + 1 }; /* a wa_kind results never have */
 
+/* 16 bytes: a sleeping task's arguments are part of what it costs. */
 typedef struct {
   char *key;
   int kind;
-  double number;
-  char *string;
-  void *pointer;
+  union {
+    double number;
+    char *string; /* owned */
+    void *pointer;
+  };
 } wa_arg;
+
+static void arg_clear(wa_arg *it) {
+  if (it->kind == WA_STRING) free(it->string);
+}
 
 struct wa_args {
   int count, cap;
@@ -30,7 +37,7 @@ void wa_args_free(wa_args *a) {
   if (!a) return;
   for (int i = 0; i < a->count; i++) {
     free(a->items[i].key);
-    free(a->items[i].string);
+    arg_clear(&a->items[i]);
   }
   free(a->items);
   free(a);
@@ -47,13 +54,13 @@ static const wa_arg *find(const wa_args *a, const char *key) {
 static int put(wa_args *a, const char *key, wa_arg arg) {
   wa_arg *it = (wa_arg *)find(a, key);
   if (it) {
-    free(it->string);
+    arg_clear(it);
     arg.key = it->key;
     *it = arg;
     return WA_OK;
   }
   if (a->count == a->cap) {
-    int cap = a->cap ? a->cap * 2 : 4;
+    int cap = a->cap ? a->cap * 2 : 2;
     wa_arg *items = wa__realloc(a->items, cap * sizeof *items);
     if (!items) return WA_ERROR;
     a->items = items;

@@ -217,7 +217,8 @@ struct wa_task {
   const char *container_what; /* "group" or "gather" */
   double created_at;     /* loop time */
   int refs;
-  char *name;
+  char *name;          /* auto_name, or a copy of the name given */
+  char auto_name[16];  /* "Task-<n>": 15 characters at most, no malloc */
   const wa_task_ops *ops;
   void *data;          /* the kind's state (freed by ops->free) */
   struct wa_block *blocks; /* wa_task_alloc's, freed with the task */

@@ -86,13 +86,13 @@ wa_task *wa__task_alloc(const char *name, const wa_task_ops *ops) {
   wa_task *t = wa__alloc(sizeof *t);
   if (!t) return NULL;
   bool named = name != NULL; /* "" is a name, as in create_task(name='') */
-  t->name = named ? wa__strdup(name) : wa__alloc(24);
+  t->name = named ? wa__strdup(name) : t->auto_name;
   if (!t->name || wa__room_reserve(TASK_READY_ROOM, TASK_TIMER_ROOM) < 0) {
-    free(t->name);
+    if (named) free(t->name);
     free(t);
     return NULL;
   }
-  if (!named) snprintf(t->name, 24, "Task-%u", next_number++);
+  if (!named) snprintf(t->auto_name, sizeof t->auto_name, "Task-%u", next_number++);
   t->room = true;
   wa__tasks_alive++;
   t->id = next_id++;
@@ -121,7 +121,7 @@ static void task_free(wa_task *t) {
                      t->name, t->outcome->type, t->outcome->message);
     wa_host_report(text, n < (int)sizeof text ? n : (int)sizeof text - 1);
   }
-  free(t->name);
+  if (t->name != t->auto_name) free(t->name);
   wa_args_free(t->args);
   free((char *)t->result.string);
   wa__error_unref(t->outcome);

@@ -3,12 +3,12 @@
 // shared and noisy, so ratios within one run are what to compare). Each
 // figure is the median of RUNS runs (BENCH_RUNS, default 5).
 import { spawnSync } from 'node:child_process';
-import { measureWasyncio, measureSleepers, timeMs } from './measure.mjs';
+import { measureWasyncio, measureSleepers, median, timeMs } from './measure.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SWITCHES = 1_000_000;
 const TASKS = 100_000;
-const SLEEPERS = 10_000;
+const SLEEPER_COUNTS = [10_000, 100_000, 1_000_000];
 const PARAMS = { runs: RUNS, switches: SWITCHES, tasks: TASKS };
 
 // The same measurement in headless Chromium, when it and playwright-core
@@ -110,11 +110,49 @@ console.log(row(`spawn + join one trivial task, ${TASKS.toLocaleString('en')} ta
 console.log(row(`task group: spawn one trivial task into it, ${TASKS.toLocaleString('en')} tasks, then exit`, 'groupUs'));
 console.log(row(`gather: one trivial task of ${TASKS.toLocaleString('en')}, results read in order`, 'gatherUs'));
 console.log(`\n(${inBrowser ? `Chromium ${inBrowser.version}` : 'Chromium: not installed, skipped'}; ${py ? `CPython ${py.version}, its switch figure from 200,000 switches` : 'CPython: not found, skipped'}.)`);
-console.log(`\n${SLEEPERS.toLocaleString('en')} tasks sleeping 1 s at once, in Node:`);
-for (const [sizes, options] of [
-  ['16 KiB stack + 4 KiB Asyncify buffer (default)', {}],
-  ['4 KiB stack + 1 KiB Asyncify buffer', { stackSize: 4096, asyncifySize: 1024 }],
-]) {
-  const s = await measureSleepers({ runs: RUNS, sleepers: SLEEPERS, options });
-  console.log(`  ${sizes}: wall ${s.wallMs.toFixed(0)} ms, wasm memory ${Math.round(s.bytesPerTask)} B per task`);
+// n tasks sleeping 1 s at once: wall time from the first spawn to the last
+// wake-up, and memory per sleeping task. wasyncio: wasm memory grown (a
+// fresh runtime each count, default sizes). Node: n setTimeout promises
+// (JS heap grown). CPython: n asyncio.sleep tasks (RSS grown). Each in a
+// process of its own; the million is run once.
+const NODE_SLEEPERS = `
+const n = Number(process.argv[1]);
+globalThis.gc?.();
+const m0 = process.memoryUsage().heapUsed, t0 = performance.now();
+const all = Array.from({ length: n }, () => new Promise((resolve) => setTimeout(resolve, 1000)));
+const m1 = process.memoryUsage().heapUsed;
+await Promise.all(all);
+console.log(performance.now() - t0, (m1 - m0) / n);`;
+const PYTHON_SLEEPERS = `
+import asyncio, os, sys, time
+def rss(): return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+async def main(n):
+    r0, t0 = rss(), time.perf_counter()
+    tasks = [asyncio.create_task(asyncio.sleep(1)) for _ in range(n)]
+    await asyncio.sleep(0)
+    r1 = rss()
+    await asyncio.gather(*tasks)
+    print((time.perf_counter() - t0) * 1000, (r1 - r0) / n)
+asyncio.run(main(int(sys.argv[1])))`;
+
+function sleepersIn(command, args, runs) {
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, PYENV_VERSION: '3.13.0' } });
+    if (r.status !== 0) return null;
+    results.push(r.stdout.trim().split(' ').map(Number));
+  }
+  return { wallMs: median(results.map((x) => x[0])), bytesPerTask: median(results.map((x) => x[1])) };
+}
+
+const kb = (s) => (s ? `${Math.round(s.bytesPerTask).toLocaleString('en')} B` : 'n/a');
+const wall = (s) => (s ? `${(s.wallMs / 1000).toFixed(2)} s` : 'n/a');
+console.log('\n| tasks sleeping 1 s at once | wasyncio wall | wasyncio memory per task | Node setTimeout wall | Node memory per task | CPython wall | CPython memory per task | wasyncio / Node wall |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const n of SLEEPER_COUNTS) {
+  const runs = n >= 1_000_000 ? 1 : Math.min(RUNS, 3);
+  const w = await measureSleepers({ runs, sleepers: n, options: {} });
+  const nd = sleepersIn(process.execPath, ['--expose-gc', '--input-type=module', '-e', NODE_SLEEPERS, String(n)], runs);
+  const py = sleepersIn('python3', ['-c', PYTHON_SLEEPERS, String(n)], runs);
+  console.log(`| ${n.toLocaleString('en')} | ${wall(w)} | ${kb(w)} | ${wall(nd)} | ${kb(nd)} | ${wall(py)} | ${kb(py)} | ${nd ? (w.wallMs / nd.wallMs).toFixed(2) : '-'} |`);
 }
