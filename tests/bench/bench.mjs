@@ -111,10 +111,12 @@ console.log(row(`task group: spawn one trivial task into it, ${TASKS.toLocaleStr
 console.log(row(`gather: one trivial task of ${TASKS.toLocaleString('en')}, results read in order`, 'gatherUs'));
 console.log(`\n(${inBrowser ? `Chromium ${inBrowser.version}` : 'Chromium: not installed, skipped'}; ${py ? `CPython ${py.version}, its switch figure from 200,000 switches` : 'CPython: not found, skipped'}.)`);
 // n tasks sleeping 1 s at once: wall time from the first spawn to the last
-// wake-up, and memory per sleeping task. wasyncio: wasm memory grown (a
-// fresh runtime each count, default sizes). Node: n setTimeout promises
-// (JS heap grown). CPython: n asyncio.sleep tasks (RSS grown). Each in a
-// process of its own; the million is run once.
+// wake-up, and memory per sleeping task. wasyncio: malloc's bytes in use
+// while they sleep (a fresh runtime each count, default sizes; the wasm
+// memory grown is in brackets, which its growth steps make coarse below a
+// million). Node: n setTimeout promises (JS heap grown). CPython: n
+// asyncio.sleep tasks (RSS grown). Node and CPython run in processes of
+// their own. The million is run once, the others min(BENCH_RUNS, 3) times.
 const NODE_SLEEPERS = `
 const n = Number(process.argv[1]);
 globalThis.gc?.();
@@ -154,5 +156,5 @@ for (const n of SLEEPER_COUNTS) {
   const w = await measureSleepers({ runs, sleepers: n, options: {} });
   const nd = sleepersIn(process.execPath, ['--expose-gc', '--input-type=module', '-e', NODE_SLEEPERS, String(n)], runs);
   const py = sleepersIn('python3', ['-c', PYTHON_SLEEPERS, String(n)], runs);
-  console.log(`| ${n.toLocaleString('en')} | ${wall(w)} | ${kb(w)} | ${wall(nd)} | ${kb(nd)} | ${wall(py)} | ${kb(py)} | ${nd ? (w.wallMs / nd.wallMs).toFixed(2) : '-'} |`);
+  console.log(`| ${n.toLocaleString('en')} | ${wall(w)} | ${kb(w)} (${Math.round(w.grownPerTask).toLocaleString('en')} B) | ${wall(nd)} | ${kb(nd)} | ${wall(py)} | ${kb(py)} | ${nd ? (w.wallMs / nd.wallMs).toFixed(2) : '-'} |`);
 }

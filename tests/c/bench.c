@@ -1,6 +1,7 @@
 /*
  * bench.c: coroutines for tests/bench/bench.mjs (built into wasyncio_test).
  */
+#include <malloc.h>
 #include <stdlib.h>
 
 #include "wasyncio.h"
@@ -56,10 +57,13 @@ WA_EXPORT_COROUTINE(bench_spawn_join, "n:number")
 
 static int sleeper(wa_task *self, const wa_args *args) { return wa_sleep(wa_arg_number(args, "ms")); }
 
-/* n tasks each sleeping ms at once: wall time and memory per task. */
+/* n tasks each sleeping ms at once (ms >= 2). Returns the heap bytes each
+   holds while they all sleep (malloc's in-use count, taken halfway
+   through their sleep; the array of them counted out). */
 static int bench_sleepers(wa_task *self, const wa_args *args) {
   int n = (int)wa_arg_number(args, "n");
   double ms = wa_arg_number(args, "ms");
+  size_t before = mallinfo().uordblks;
   wa_task **tasks = malloc(n * sizeof *tasks);
   if (!tasks) return wa_raise("MemoryError", "bench_sleepers: no room for %d tasks", n);
   for (int i = 0; i < n; i++) {
@@ -67,7 +71,10 @@ static int bench_sleepers(wa_task *self, const wa_args *args) {
     wa_args_set_number(a, "ms", ms);
     tasks[i] = wa_task_spawn(sleeper, a, NULL);
   }
-  return join_all(tasks, n);
+  int rc = wa_sleep(ms / 2); /* they all sleep now */
+  double bytes = (double)(mallinfo().uordblks - before - n * sizeof *tasks) / n;
+  if (rc == WA_OK) rc = join_all(tasks, n);
+  return rc < 0 ? rc : wa_return_number(self, bytes);
 }
 WA_EXPORT_COROUTINE(bench_sleepers, "n:number, ms:number")
 
