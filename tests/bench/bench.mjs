@@ -9,6 +9,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SWITCHES = 1_000_000;
 const TASKS = 100_000;
 const SLEEPER_COUNTS = [10_000, 100_000, 1_000_000];
+const sleeperRuns = (n) => (n >= 1_000_000 ? 1 : Math.min(RUNS, 3));
 const PARAMS = { runs: RUNS, switches: SWITCHES, tasks: TASKS };
 
 // The same measurement in headless Chromium, when it and playwright-core
@@ -23,11 +24,23 @@ async function benchBrowser() {
   }
   const { serve } = await import('../../scripts/serve.mjs');
   const { server, url } = await serve(0);
-  try {
+  const openPage = async () => {
     const page = await browser.newPage();
     await page.goto(new URL('../tests/bench/browser.html', url).href);
     await page.waitForFunction(() => document.title === 'ready');
-    return { version: browser.version(), ...(await page.evaluate((p) => window.bench(p), PARAMS)) };
+    return page;
+  };
+  try {
+    const page = await openPage();
+    const figures = await page.evaluate((p) => window.bench(p), PARAMS);
+    await page.close();
+    const sleepers = {};
+    for (const n of SLEEPER_COUNTS) { // a page each: the last runtime's memory goes with it
+      const p = await openPage();
+      sleepers[n] = await p.evaluate((a) => window.benchSleepers(a), { runs: sleeperRuns(n), sleepers: n, options: {} });
+      await p.close();
+    }
+    return { version: browser.version(), ...figures, sleepers };
   } finally {
     await browser.close();
     server.close();
@@ -149,12 +162,13 @@ function sleepersIn(command, args, runs) {
 
 const kb = (s) => (s ? `${Math.round(s.bytesPerTask).toLocaleString('en')} B` : 'n/a');
 const wall = (s) => (s ? `${(s.wallMs / 1000).toFixed(2)} s` : 'n/a');
-console.log('\n| tasks sleeping 1 s at once | wasyncio wall | wasyncio memory per task | Node setTimeout wall | Node memory per task | CPython wall | CPython memory per task | wasyncio / Node wall |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('\n| tasks sleeping 1 s at once | wasyncio wall | wasyncio memory per task | wasyncio in Chromium: wall, memory | Node setTimeout wall | Node memory per task | CPython wall | CPython memory per task | wasyncio / Node wall |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const n of SLEEPER_COUNTS) {
-  const runs = n >= 1_000_000 ? 1 : Math.min(RUNS, 3);
+  const runs = sleeperRuns(n);
+  const c = inBrowser?.sleepers?.[n];
   const w = await measureSleepers({ runs, sleepers: n, options: {} });
   const nd = sleepersIn(process.execPath, ['--expose-gc', '--input-type=module', '-e', NODE_SLEEPERS, String(n)], runs);
   const py = sleepersIn('python3', ['-c', PYTHON_SLEEPERS, String(n)], runs);
-  console.log(`| ${n.toLocaleString('en')} | ${wall(w)} | ${kb(w)} (${Math.round(w.grownPerTask).toLocaleString('en')} B) | ${wall(nd)} | ${kb(nd)} | ${wall(py)} | ${kb(py)} | ${nd ? (w.wallMs / nd.wallMs).toFixed(2) : '-'} |`);
+  console.log(`| ${n.toLocaleString('en')} | ${wall(w)} | ${kb(w)} (${Math.round(w.grownPerTask).toLocaleString('en')} B) | ${c ? `${wall(c)}, ${kb(c)}` : 'n/a'} | ${wall(nd)} | ${kb(nd)} | ${wall(py)} | ${kb(py)} | ${nd ? (w.wallMs / nd.wallMs).toFixed(2) : '-'} |`);
 }
