@@ -3,13 +3,15 @@
 // shared and noisy, so ratios within one run are what to compare). Each
 // figure is the median of RUNS runs (BENCH_RUNS, default 5).
 import { spawnSync } from 'node:child_process';
-import { measureWasyncio, measureSleepers, median, timeMs } from './measure.mjs';
+import { measureWasyncio, measureSleepers, measureLateness, median, timeMs } from './measure.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SWITCHES = 1_000_000;
 const TASKS = 100_000;
 const SLEEPER_COUNTS = [10_000, 100_000, 1_000_000];
 const sleeperRuns = (n) => (n >= 1_000_000 ? 1 : Math.min(RUNS, 3));
+const LATE_TIMERS = 10_000; // timer lateness: this many deadlines over [500, 1500) ms
+const FRAME_TASKS = 100_000; // frame gaps in the page while this many do the same
 const PARAMS = { runs: RUNS, switches: SWITCHES, tasks: TASKS };
 
 // The same measurement in headless Chromium, when it and playwright-core
@@ -40,7 +42,11 @@ async function benchBrowser() {
       sleepers[n] = await p.evaluate((a) => window.benchSleepers(a), { runs: sleeperRuns(n), sleepers: n, options: {} });
       await p.close();
     }
-    return { version: browser.version(), ...figures, sleepers };
+    const p = await openPage();
+    const lateness = await p.evaluate((a) => window.benchLateness(a), { runs: Math.min(RUNS, 3), n: LATE_TIMERS });
+    const frameGaps = await p.evaluate((a) => window.benchFrameGaps(a), { n: FRAME_TASKS });
+    await p.close();
+    return { version: browser.version(), ...figures, sleepers, lateness, frameGaps };
   } finally {
     await browser.close();
     server.close();
@@ -172,3 +178,54 @@ for (const n of SLEEPER_COUNTS) {
   const py = sleepersIn('python3', ['-c', PYTHON_SLEEPERS, String(n)], runs);
   console.log(`| ${n.toLocaleString('en')} | ${wall(w)} | ${kb(w)} (${Math.round(w.grownPerTask).toLocaleString('en')} B) | ${c ? `${wall(c)}, ${kb(c)}` : 'n/a'} | ${wall(nd)} | ${kb(nd)} | ${wall(py)} | ${kb(py)} | ${nd ? (w.wallMs / nd.wallMs).toFixed(2) : '-'} |`);
 }
+
+// Timer lateness: how late LATE_TIMERS timers with deadlines spread over
+// [500, 1500) ms fire (p50, p99, max of each run; medians of the runs).
+// Node: setTimeout promises; CPython: asyncio.sleep to the deadline.
+const NODE_LATENESS = `
+const n = Number(process.argv[1]), t0 = performance.now(), late = [];
+let seed = 12345;
+await Promise.all(Array.from({ length: n }, () => {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  const deadline = t0 + 500 + ((seed >>> 8) % 1000000) / 1000;
+  return new Promise((resolve) => setTimeout(() => { late.push(performance.now() - deadline); resolve(); }, deadline - performance.now()));
+}));
+late.sort((a, b) => a - b);
+console.log(late[n >> 1], late[Math.floor(n * 0.99)], late[n - 1]);`;
+const PYTHON_LATENESS = `
+import asyncio, sys
+async def one(loop, deadline, late):
+    await asyncio.sleep(deadline - loop.time())
+    late.append((loop.time() - deadline) * 1000)
+async def main(n):
+    loop, late, seed = asyncio.get_running_loop(), [], 12345
+    t0, tasks = loop.time(), []
+    for _ in range(n):
+        seed = (seed * 1103515245 + 12345) % 2**32
+        tasks.append(asyncio.create_task(one(loop, t0 + 0.5 + ((seed >> 8) % 1000000) / 1e6, late)))
+    await asyncio.gather(*tasks)
+    late.sort()
+    print(late[n // 2], late[int(n * 0.99)], late[-1])
+asyncio.run(main(int(sys.argv[1])))`;
+
+function latenessIn(command, args, runs) {
+  const all = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, PYENV_VERSION: '3.13.0' } });
+    if (r.status !== 0) return null;
+    all.push(r.stdout.trim().split(' ').map(Number));
+  }
+  return { p50: median(all.map((x) => x[0])), p99: median(all.map((x) => x[1])), max: median(all.map((x) => x[2])) };
+}
+
+const ms = (x) => (x ? `${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} / ${x.max.toFixed(1)} ms` : 'n/a');
+const lateRuns = Math.min(RUNS, 3);
+const late = {
+  wasyncio: await measureLateness({ runs: lateRuns, n: LATE_TIMERS }),
+  node: latenessIn(process.execPath, ['--input-type=module', '-e', NODE_LATENESS, String(LATE_TIMERS)], lateRuns),
+  python: latenessIn('python3', ['-c', PYTHON_LATENESS, String(LATE_TIMERS)], lateRuns),
+};
+console.log(`\n| ${LATE_TIMERS.toLocaleString('en')} timers over [500, 1500) ms: how late they fire (p50 / p99 / max) | wasyncio, Node | wasyncio, Chromium | Node setTimeout | CPython asyncio |`);
+console.log('|---|---|---|---|---|');
+console.log(`| lateness | ${ms(late.wasyncio)} | ${ms(inBrowser?.lateness)} | ${ms(late.node)} | ${ms(late.python)} |`);
+console.log(`\nFrame gaps in Chromium while ${FRAME_TASKS.toLocaleString('en')} tasks do the same (p50 / p99 / max): ${ms(inBrowser?.frameGaps)}`);

@@ -44,3 +44,31 @@ export async function measureSleepers({ runs, sleepers, options }) {
   const wallMs = await timeMs(runs, async () => heap.push(await rt.run('bench_sleepers', { n: sleepers, ms: 1000 })));
   return { wallMs, bytesPerTask: median(heap), grownPerTask: (rt.stats().memory - before) / sleepers };
 }
+
+/** How late n timers spread over [500, 1500) ms fire: {p50, p99, max} in
+ *  ms, the median of `runs` runs of each. */
+export async function measureLateness({ runs, n }) {
+  const rt = await createRuntime({ clock: 'real', module: testModule, print: () => {} });
+  const all = [];
+  for (let i = 0; i < runs; i++) all.push((await rt.run('bench_lateness', { n })).split(' ').map(Number));
+  return { p50: median(all.map((x) => x[0])), p99: median(all.map((x) => x[1])), max: median(all.map((x) => x[2])) };
+}
+
+/** In a page: the gaps between animation frames while n tasks sleep
+ *  [500, 1500) ms and wake (bench_lateness): {p50, p99, max} in ms. */
+export async function measureFrameGaps({ n }) {
+  const rt = await createRuntime({ clock: 'real', module: testModule, print: () => {} });
+  const gaps = [];
+  let last = 0;
+  let on = true;
+  const tick = (t) => {
+    if (last) gaps.push(t - last);
+    last = t;
+    if (on) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  await rt.run('bench_lateness', { n });
+  on = false;
+  gaps.sort((a, b) => a - b);
+  return { p50: gaps[Math.floor(gaps.length / 2)], p99: gaps[Math.floor(gaps.length * 0.99)], max: gaps[gaps.length - 1] };
+}

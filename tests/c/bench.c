@@ -2,6 +2,7 @@
  * bench.c: coroutines for tests/bench/bench.mjs (built into wasyncio_test).
  */
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "wasyncio.h"
@@ -115,3 +116,58 @@ static int bench_gather(wa_task *self, const wa_args *args) {
   return rc < 0 ? rc : wa_return_number(self, sum);
 }
 WA_EXPORT_COROUTINE(bench_gather, "n:number")
+
+/* ---- timer lateness ------------------------------------------------------ */
+
+typedef struct {
+  double deadline;
+  double *late; /* where to write how late it woke (ms) */
+} late_arg;
+
+static int late_sleeper(wa_task *self, const wa_args *args) {
+  late_arg *a = wa_arg_pointer(args, "at");
+  int rc = wa_sleep(a->deadline - wa_time());
+  *a->late = wa_time() - a->deadline;
+  return rc;
+}
+
+static int cmp_double(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return (a > b) - (a < b);
+}
+
+/* n tasks each sleeping to a deadline spread over [500, 1500) ms (a fixed
+   pseudo-random order), spawned 1,000 per loop iteration as a program that
+   keeps its page responsive would. Returns how late they woke, in ms:
+   "p50 p99 max". */
+static int bench_lateness(wa_task *self, const wa_args *args) {
+  int n = (int)wa_arg_number(args, "n");
+  late_arg *at = malloc(n * sizeof *at);
+  double *late = malloc(n * sizeof *late);
+  wa_task **tasks = malloc(n * sizeof *tasks);
+  if (!at || !late || !tasks) {
+    free(at), free(late), free(tasks);
+    return wa_raise("MemoryError", "bench_lateness: no room for %d tasks", n);
+  }
+  double start = wa_time();
+  unsigned seed = 12345;
+  for (int i = 0; i < n; i++) {
+    seed = seed * 1103515245u + 12345u;
+    at[i] = (late_arg){start + 500 + (seed >> 8) % 1000000 / 1000.0, &late[i]};
+    wa_args *a = wa_args_new();
+    wa_args_set_pointer(a, "at", &at[i]);
+    tasks[i] = wa_task_spawn(late_sleeper, a, NULL);
+    if (i % 1000 == 999) wa_sleep(0);
+  }
+  int rc = join_all(tasks, n);
+  if (rc == WA_OK) {
+    qsort(late, n, sizeof *late, cmp_double);
+    char text[96];
+    snprintf(text, sizeof text, "%.3f %.3f %.3f", late[n / 2], late[(int)(n * 0.99)], late[n - 1]);
+    rc = wa_return_string(self, text);
+  }
+  free(at);
+  free(late);
+  return rc;
+}
+WA_EXPORT_COROUTINE(bench_lateness, "n:number")
