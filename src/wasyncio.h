@@ -106,8 +106,8 @@ void wa_task_release(wa_task *t);
    aside (README, "How it works"): the address of a local is good only while
    its task runs. Memory others must reach while it is suspended (a struct
    another task fills in, a buffer a callback writes) comes from the heap,
-   or from here: size zeroed bytes that stay put until t's last reference
-   goes, NULL (MemoryError) when out of memory. */
+   or from here: size zeroed bytes, aligned as malloc's, that stay put
+   until t's last reference goes; NULL (MemoryError) when out of memory. */
 void *wa_task_alloc(wa_task *t, size_t size);
 
 /* The running task, or NULL outside any task. */

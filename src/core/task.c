@@ -106,10 +106,11 @@ wa_task *wa__task_alloc(const char *name, const wa_task_ops *ops) {
 
 void wa_task_retain(wa_task *t) { t->refs++; }
 
-/* A wa_task_alloc block: its header, then the caller's bytes. */
+/* A wa_task_alloc block: its header, then the caller's bytes, aligned as
+   malloc's own (8 bytes here: more would be a lie on top of malloc). */
 struct wa_block {
   struct wa_block *next;
-  _Alignas(16) unsigned char bytes[];
+  _Alignas(8) unsigned char bytes[];
 };
 
 static void task_free(wa_task *t) {

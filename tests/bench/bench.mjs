@@ -156,14 +156,22 @@ async def main(n):
     print((time.perf_counter() - t0) * 1000, (r1 - r0) / n)
 asyncio.run(main(int(sys.argv[1])))`;
 
-function sleepersIn(command, args, runs) {
-  const results = [];
+// Runs a measuring child process `runs` times (CPython 3.13 where pyenv
+// has it); it prints numbers separated by spaces. The median of each, or
+// null when it failed.
+function childMedians(command, args, runs) {
+  const rows = [];
   for (let i = 0; i < runs; i++) {
     const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, PYENV_VERSION: '3.13.0' } });
     if (r.status !== 0) return null;
-    results.push(r.stdout.trim().split(' ').map(Number));
+    rows.push(r.stdout.trim().split(' ').map(Number));
   }
-  return { wallMs: median(results.map((x) => x[0])), bytesPerTask: median(results.map((x) => x[1])) };
+  return rows[0].map((_, column) => median(rows.map((row) => row[column])));
+}
+
+function sleepersIn(command, args, runs) {
+  const m = childMedians(command, args, runs);
+  return m && { wallMs: m[0], bytesPerTask: m[1] };
 }
 
 const kb = (s) => (s ? `${Math.round(s.bytesPerTask).toLocaleString('en')} B` : 'n/a');
@@ -209,13 +217,8 @@ async def main(n):
 asyncio.run(main(int(sys.argv[1])))`;
 
 function latenessIn(command, args, runs) {
-  const all = [];
-  for (let i = 0; i < runs; i++) {
-    const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, PYENV_VERSION: '3.13.0' } });
-    if (r.status !== 0) return null;
-    all.push(r.stdout.trim().split(' ').map(Number));
-  }
-  return { p50: median(all.map((x) => x[0])), p99: median(all.map((x) => x[1])), max: median(all.map((x) => x[2])) };
+  const m = childMedians(command, args, runs);
+  return m && { p50: m[0], p99: m[1], max: m[2] };
 }
 
 const ms = (x) => (x ? `${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} / ${x.max.toFixed(1)} ms` : 'n/a');
