@@ -2,10 +2,12 @@
  * wasyncio.h: the whole C contract of the runtime.
  *
  * C coroutines run as tasks on one scheduler, with the semantics of
- * CPython 3.13's asyncio. A task is a fiber: its own C stack and Asyncify
- * buffer. It runs until it calls a suspending function (wa_sleep,
- * wa_task_join), which hands control back to the scheduler; the scheduler
- * maps every sleep onto one host timer, so the page or Node stays free.
+ * CPython 3.13's asyncio. A task is a fiber on one C stack all tasks share;
+ * while it is suspended it keeps only the part it used (see wa_task_alloc
+ * for the one rule that brings). It runs until it calls a suspending
+ * function (wa_sleep, wa_task_join), which hands control back to the
+ * scheduler; the scheduler maps every sleep onto one host timer, so the
+ * page or Node stays free.
  *
  * Errors work like CPython's C API: each task has an error indicator. A
  * failing call sets it and returns a negative code; a coroutine that

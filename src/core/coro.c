@@ -4,8 +4,10 @@
  * A step swaps to the task's fiber until the coroutine suspends (sleep,
  * join) or returns; a suspension swaps back, and what the runtime throws
  * in at the next step comes out of the suspending call as its return code.
- * The fiber's slab is taken at the first step and given back when the task
- * ends, so a task that never ran holds none.
+ * Its fiber (wa_slab: a context on the shared run stack, and the save
+ * buffer fiber.c keeps its stack in while it is suspended) is taken at the
+ * first step and given back when the task ends, so a task that never ran
+ * holds none.
  */
 #include <stdio.h>
 
@@ -60,14 +62,14 @@ static void finish_from_return(wa_task *t, int rc) {
 }
 
 /* A fiber's entry must never return: a finished task swaps back to the
-   scheduler, which returns the slab to the pool. */
+   scheduler, which returns the fiber to the pool. */
 static void fiber_main(void *arg) {
   wa_task *t = arg;
   finish_from_return(t, t->fn(t, t->args));
   wa__fiber_leave(t->slab);
 }
 
-/* The task has ended: give back its slab and the runtime's reference. */
+/* The task has ended: give back its fiber and the runtime's reference. */
 static void retire(wa_task *t) {
   if (t->slab) wa__fiber_release(t->slab);
   t->slab = NULL;
@@ -108,7 +110,7 @@ int wa__task_suspend(wa_task *t) {
 }
 
 /* The running task's fiber died under it (its C stack overflowed and the
-   host threw out of it): fail the task, give its slab back, carry on.
+   host threw out of it): fail the task, give its fiber back, carry on.
    Returns false when no task was running (the main context overflowed). */
 bool wa__task_abandon(const char *why) {
   wa_task *t = wa__current;

@@ -58,7 +58,7 @@ Module['waPump'] = function (budget) {
     // when the memory is used again (wa_loop_recover's own locals, at once).
     // Clear it on the main stack below this call (the scheduler's frames,
     // unwound by the switch into the task, are never rewound now) and on the
-    // whole fiber stack that overflowed (its task fails; its slab is reused).
+    // run stack the task overflowed (the task fails; the next task runs there).
     var unpoison = Module['___asan_unpoison_memory_region'];
     if (unpoison) {
       var mainEnd = HEAPU32[main + 1];
