@@ -232,8 +232,7 @@ export class TimelineModel {
         t.error = e.error ?? null;
         t.message = e.message ?? null;
         // A C coroutine's result; undefined when the trace has none.
-        t.result = 'result' in e && ['number', 'string'].includes(typeof e.result) ? e.result
-          : 'result' in e && e.result === null ? null : undefined;
+        t.result = e.result === null || ['number', 'string'].includes(typeof e.result) ? e.result : undefined;
         t.waitingOn = null;
         t.awaiting = null;
         t.until = null;

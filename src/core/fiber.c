@@ -180,8 +180,8 @@ const char *wa__fiber_save(wa_slab *s, char *why, int len) {
     s->stack_used = (unsigned)stack_used;
     data->stack_ptr = s->save + async_used; /* a rewind pops from here down */
     data->stack_limit = s->save + async_used;
+    ASAN_POISON_MEMORY_REGION(run_stack, stack_size); /* as wa__fiber_enter left it */
   }
-  ASAN_POISON_MEMORY_REGION(run_stack, stack_size); /* nobody's until a task enters */
   return error;
 }
 

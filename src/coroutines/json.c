@@ -199,10 +199,12 @@ static char *parse_string(parser *p) {
   char *out = skip ? p->sink : carve(p, (size_t)(end - p->pos)), *o = out;
   if (!out) return fail(p, p->pos, NOMEM);
   for (i = p->pos + 1; i < end;) {
-    if (s[i] != '\\')
-      skip ? (void)i++ : (void)(*o++ = s[i++]);
-    else if (!(o = unescape(p, &i, skip ? p->sink : o)))
+    if (s[i] != '\\') {
+      if (!skip) *o++ = s[i];
+      i++;
+    } else if (!(o = unescape(p, &i, skip ? p->sink : o))) {
       return NULL;
+    }
   }
   p->pos = end + 1;
   return out;
