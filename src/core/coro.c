@@ -61,12 +61,10 @@ static void finish_from_return(wa_task *t, int rc) {
   wa__task_finish(t, wa__error_is_cancel(e) ? TASK_CANCELLED : TASK_FAILED, e);
 }
 
-/* A fiber's entry must never return: a finished task swaps back to the
-   scheduler, which returns the fiber to the pool. */
+/* The task's entry on its fiber: it returns when the coroutine has. */
 static void fiber_main(void *arg) {
   wa_task *t = arg;
   finish_from_return(t, t->fn(t, t->args));
-  wa__fiber_leave(t->slab);
 }
 
 /* The task has ended: give back its fiber and the runtime's reference. */
@@ -76,14 +74,35 @@ static void retire(wa_task *t) {
   wa_task_release(t);
 }
 
+/* Why a task's turn ended with its state lost, or NULL when it did not. */
+static const char *fiber_failure(wa_task *t, wa_fiber_how how, char *why, int len) {
+  switch (how) {
+  case FIBER_ENDED:
+    return NULL;
+  case FIBER_SUSPENDED:
+    return wa__fiber_save(t->slab, why, len);
+  case FIBER_C_OVERFLOW:
+    snprintf(why, len, "C stack overflowed (stack: %u bytes; raise stackSize)",
+             wa__fiber_stack_size());
+    return "StackOverflowError";
+  case FIBER_ENGINE_OVERFLOW:
+    snprintf(why, len, "the JavaScript engine's call stack overflowed (recursion too deep)");
+    return "StackOverflowError";
+  case FIBER_MISPLACED:
+    break;
+  }
+  snprintf(why, len, "a task step ran outside the loop's pump");
+  return "RuntimeError";
+}
+
 /* Runs the task until it suspends or ends. */
 static void run_on_fiber(wa_task *t) {
   char why[200];
   wa__current = t;
-  wa__fiber_enter(t->slab);
+  wa_fiber_how how = wa__fiber_enter(t->slab);
   wa__current = NULL;
-  const char *error = t->state == TASK_PENDING ? wa__fiber_save(t->slab, why, sizeof why) : NULL;
-  if (error) {
+  const char *error = fiber_failure(t, how, why, sizeof why);
+  if (error && t->state == TASK_PENDING) {
     wa__task_detach(t); /* its state is lost: it can never resume */
     wa__task_finish(t, TASK_FAILED, wa__error_new(error, why));
   }
@@ -107,16 +126,4 @@ int wa__task_suspend(wa_task *t) {
   wa_error *exc = t->resume_exc;
   t->resume_exc = NULL;
   return exc ? wa__error_set(exc) : WA_OK;
-}
-
-/* The running task's fiber died under it (its C stack overflowed and the
-   host threw out of it): fail the task, give its fiber back, carry on.
-   Returns false when no task was running (the main context overflowed). */
-bool wa__task_abandon(const char *why) {
-  wa_task *t = wa__current;
-  wa__current = NULL;
-  if (!t) return false;
-  wa__task_finish(t, TASK_FAILED, wa__error_new("StackOverflowError", why));
-  retire(t);
-  return true;
 }

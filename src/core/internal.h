@@ -22,7 +22,6 @@
 #ifndef WA_INTERNAL_H
 #define WA_INTERNAL_H
 
-#include <emscripten/fiber.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -357,29 +356,49 @@ wa_error *wa__group_exit_end(wa_group *g);
 
 /* ---- fiber.c ------------------------------------------------------------ */
 
-/* A task's fiber: its context on the shared run stack, and what is kept
-   of it while it is suspended. */
+/* Where an Asyncify unwind writes, or a rewind reads (Binaryen's layout). */
+typedef struct {
+  char *ptr; /* next byte to write; a rewind reads back down from here */
+  char *end;
+} wa_asyncify_data;
+
+/* A task's fiber: how it starts, and what is kept of it while it is
+   suspended. */
 struct wa_slab {
-  emscripten_fiber_t fiber;
+  void (*entry)(void *);
+  void *arg;
+  uintptr_t sp;        /* its stack pointer when it suspended */
+  wa_asyncify_data rewind; /* its saved Asyncify bytes, for the rewind */
   char *save;          /* [Asyncify bytes | its part of the run stack] */
   unsigned cap;        /* bytes at save */
   unsigned stack_used; /* run stack bytes saved (0: none to put back) */
   wa_slab *next_free;
 };
 
+/* How a task's turn on the run stack ended (host.js returns these). */
+typedef enum {
+  FIBER_ENDED,          /* its entry returned */
+  FIBER_SUSPENDED,      /* wa__fiber_save must keep it now */
+  FIBER_C_OVERFLOW,     /* its C stack overflowed: its frames are gone */
+  FIBER_ENGINE_OVERFLOW, /* the JS engine's stack did, inside it */
+  FIBER_MISPLACED,      /* not entered: the loop is not in a pump */
+} wa_fiber_how;
+
 /* Sets the run stack's size (allocating it) and the Asyncify bytes a
    suspension may use; false when out of memory. */
 bool wa__fiber_configure(unsigned stack_size, unsigned asyncify_size);
 wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *));
 void wa__fiber_release(wa_slab *s);
-/* Main context -> task, and back. */
-void wa__fiber_enter(wa_slab *s);
+/* Runs the task until it suspends or ends (scheduler -> task). */
+wa_fiber_how wa__fiber_enter(wa_slab *s);
+/* Suspends the running task (task -> scheduler); returns when resumed. */
 void wa__fiber_leave(wa_slab *s);
-/* Keeps what a task that just swapped back unwound (into the shared
+/* Keeps what a task that just suspended unwound (into the shared
    scratch) and its part of the run stack in its save buffer. NULL when
    kept, else the error type the task fails with (*why filled):
    "StackOverflowError" (more than asyncifySize) or "MemoryError". */
 const char *wa__fiber_save(wa_slab *s, char *why, int len);
+void wa__fiber_recovered(void);
 unsigned wa__fiber_stack_size(void);
 /* Fibers allocated so far, or only those idle in the pool. */
 int wa__fiber_slabs(bool idle_only);

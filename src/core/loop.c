@@ -259,8 +259,7 @@ void wa__loop_at_iteration_end(wa_call_fn fn, void *arg, int extra) {
   at_end_extra = extra;
 }
 
-/* A fiber switch loses wa_loop_run's return value on the way to JS (the
-   export returns when it first unwinds), so the host reads it here. */
+/* wa_loop_run's return value, for a host whose call was interrupted. */
 EMSCRIPTEN_KEEPALIVE double wa_loop_next_delay(void) { return next_delay; }
 
 EMSCRIPTEN_KEEPALIVE void wa_loop_init(int use_virtual_clock) {
@@ -277,25 +276,23 @@ bool wa__clock_spend(double ms) {
   return true;
 }
 
-/* The host threw out of a task whose C stack overflowed, or the engine ran
-   out of call stack (post.js). The main context's saved state is gone, so
-   the interrupted iteration ends here; its remaining handles run in the
-   next one. */
+/* The C stack or the engine's overflowed outside any task (a task's own
+   overflow fails just that task: coro.c), in a done callback or a JS call
+   the loop made; the host threw out of the pump (post.js). The
+   interrupted iteration ends here; its remaining handles run in the next
+   one. */
 EMSCRIPTEN_KEEPALIVE void wa_loop_recover(int engine_stack) {
-  char why[160];
+  char why[160], text[300];
   if (engine_stack)
-    snprintf(why, sizeof why,
-             "the JavaScript engine's call stack overflowed (recursion too deep)");
+    snprintf(why, sizeof why, "the JavaScript engine's call stack overflowed (recursion too deep)");
   else
     snprintf(why, sizeof why, "C stack overflowed (stack: %u bytes; raise stackSize)",
              wa__fiber_stack_size());
-  if (!wa__task_abandon(why)) {
-    char text[300];
-    int n = snprintf(text, sizeof text,
-                     "%s outside any task (in a done callback); "
-                     "the rest of that loop iteration runs in the next one", why);
-    wa_host_report(text, n);
-  }
+  int n = snprintf(text, sizeof text, "%s outside any task (in a done callback); "
+                   "the rest of that loop iteration runs in the next one", why);
+  wa__current = NULL;
+  wa__fiber_recovered();
+  wa_host_report(text, n);
   running = false;
   next_delay = compute_delay();
 }

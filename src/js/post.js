@@ -1,71 +1,40 @@
-// post.js: runs inside the Emscripten glue (--post-js), where Asyncify and
-// Fibers are in scope. It makes both kinds of fiber overflow recoverable.
-
-// An Asyncify buffer that overflowed during an unwind would trap in
-// asyncify_stop_unwind ("unreachable", killing every task). Look first:
-// record the excess for fiber.c and clamp, so the unwind completes and the
-// scheduler can fail just that task.
-(function () {
-  var stopUnwind = Asyncify.maybeStopUnwind;
-  Asyncify.maybeStopUnwind = function () {
-    var data = Asyncify.currData;
-    if (data && Asyncify.state === Asyncify.State.Unwinding &&
-        Asyncify.exportCallStack.length === 0) {
-      var ptr = HEAPU32[data >>> 2], end = HEAPU32[(data >>> 2) + 1];
-      if (ptr > end) {
-        HEAP32[Module['waOverflowSlot'] >>> 2] = ptr - end;
-        HEAPU32[data >>> 2] = end;
-      }
-    }
-    stopUnwind();
-  };
-})();
-
-// Is e the engine running out of call stack? V8 and JavaScriptCore throw a
-// RangeError, Firefox an InternalError ("too much recursion").
-function waIsEngineStackOverflow(e) {
-  return e instanceof Error && /call stack|too much recursion/i.test(e.message) &&
-         (e instanceof RangeError || e.name === 'InternalError');
-}
+// post.js: runs inside the Emscripten glue (--post-js). It pumps the loop.
 
 // Runs the loop (see wa_loop_run) and returns the delay to the next
-// iteration: 0 now, -1 never. When a task's C stack overflowed (host.js
-// throws) or the engine's own call stack did, the exception has unwound the
-// task's frames: put the main context back and let C fail that task.
+// iteration: 0 now, -1 never. The pump runs at the top of the run stack's
+// block (fiber.c), with the block's limits for the stack overflow checks;
+// the stack the caller was on comes back after. A C stack or engine stack
+// overflow inside a task fails that task (host.js's wa_host_fiber_run);
+// one outside any task (a done callback) ends up here: the exception has
+// unwound the scheduler's frames, so C reports it and the loop carries on.
+var waPumping = false;
 Module['waPump'] = function (budget) {
-  var sp = stackSave();
+  if (waPumping) return -2; // a host callback called it: not re-entrant
+  var limits = _wa_fiber_limits() >>> 2, top = HEAPU32[limits], bottom = HEAPU32[limits + 1];
+  var sp = stackSave(), base = _emscripten_stack_get_base(), end = _emscripten_stack_get_end();
+  waPumping = true;
+  // Limits first: the checks look at every move of the stack pointer.
+  _emscripten_stack_set_limits(top, bottom);
+  ___set_stack_limits(top, bottom);
+  stackRestore(top);
   try {
     _wa_loop_run(budget);
   } catch (e) {
     var engine = waIsEngineStackOverflow(e);
     if (e !== Module['waHost'].stackOverflow && !engine) throw e;
-    Fibers.trampolineRunning = false;
-    Fibers.nextFiber = 0;
-    Asyncify.state = Asyncify.State.Normal;
-    Asyncify.currData = null;
-    Asyncify.exportCallStack = [];
-    // The stack that was running: the task's fiber, or the main one.
-    var end = _emscripten_stack_get_end() >>> 0, base = _emscripten_stack_get_base() >>> 0;
-    // Back to the main stack, with both sets of limits (emscripten's, and
-    // the ones STACK_OVERFLOW_CHECK=2's checks compare against).
-    var main = _wa_fiber_main() >>> 2;
-    _emscripten_stack_set_limits(HEAPU32[main], HEAPU32[main + 1]);
-    ___set_stack_limits(HEAPU32[main], HEAPU32[main + 1]);
-    stackRestore(sp);
+    stackRestore(top);
     // ASan build only (CMakeLists.txt exports this there): the throw skipped
     // the epilogues that clear the poisoned redzones of the abandoned
     // frames, and ASan reports that stale poison as a stack-buffer-overflow
     // when the memory is used again (wa_loop_recover's own locals, at once).
-    // Clear it on the main stack below this call (the scheduler's frames,
-    // unwound by the switch into the task, are never rewound now) and on the
-    // run stack the task overflowed (the task fails; the next task runs there).
     var unpoison = Module['___asan_unpoison_memory_region'];
-    if (unpoison) {
-      var mainEnd = HEAPU32[main + 1];
-      if (end !== mainEnd) unpoison(end, base - end);
-      unpoison(mainEnd, (sp >>> 0) - mainEnd);
-    }
+    if (unpoison) unpoison(bottom, top - bottom);
     _wa_loop_recover(engine ? 1 : 0);
+  } finally {
+    _emscripten_stack_set_limits(base, end);
+    ___set_stack_limits(base, end);
+    stackRestore(sp);
+    waPumping = false;
   }
   return _wa_loop_next_delay();
 };

@@ -282,7 +282,6 @@ class Runtime {
     host.taskCancel = (id) => this.#abortJsTask(id);
     host.taskDrop = (id) => this.#jsTasks.delete(id);
     host.errorFreed = (id) => this.#errors.delete(id);
-    m.waOverflowSlot = m._wa_fiber_overflow_slot();
     if (m._wa_js_init(opts.clock === 'virtual' ? 1 : 0, opts.stackSize, opts.asyncifySize) < 0) {
       throw new MemoryError(`createRuntime: no memory for the ${opts.stackSize}-byte run stack`);
     }
