@@ -28,6 +28,11 @@ options:
   -I<dir>, -D<name>[=value]
                   passed to the compiler for your files
   --notebook      also link the package's demo coroutines (some_coro, ...)
+  --asyncify-add=f,g
+                  your functions that call a suspending function through a
+                  pointer: Asyncify instruments them too (it ignores indirect
+                  calls otherwise; wasyncio-asyncify-check finds the ones
+                  missing in a module built with -- --profiling-funcs)
   -h, --help      this text
 
 Needs Emscripten (emcc) on the PATH, or its path in EMCC.`;
@@ -41,7 +46,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { files: [], out: null, opt: '-O2', debug: false, user: [], extra: [], notebook: false };
+  const opts = { files: [], out: null, opt: '-O2', debug: false, user: [], extra: [], notebook: false, asyncifyAdd: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { opts.extra = argv.slice(i + 1); break; }
@@ -52,6 +57,11 @@ function parseArgs(argv) {
     } else if (/^-O[0-3sz]$/.test(a)) opts.opt = a;
     else if (a === '-g') opts.debug = true;
     else if (a === '--notebook') opts.notebook = true;
+    else if (a.startsWith('--asyncify-add=')) {
+      const names = a.slice('--asyncify-add='.length).split(',');
+      if (names.some((n) => !/^[A-Za-z_][A-Za-z0-9_.$]*$/.test(n))) fail(`${a}: give C function names, separated by commas`);
+      opts.asyncifyAdd.push(...names);
+    }
     else if (/^-[ID]./.test(a)) opts.user.push(a);
     else if (a === '-I' || a === '-D') {
       if (i + 1 >= argv.length) fail(`${a} needs a value`);
@@ -144,6 +154,7 @@ async function main() {
   mkdirSync(dirname(opts.out), { recursive: true });
   await run(emcc, [
     ...objects, opts.opt, ...(opts.debug ? ['-g'] : []), ...manifest.link,
+    `-sASYNCIFY_ADD=${[...manifest.asyncifyAdd, ...opts.asyncifyAdd].join(',')}`,
     `-sEXPORTED_FUNCTIONS=${manifest.exports.join(',')}`,
     `-sEXPORTED_RUNTIME_METHODS=${manifest.runtimeMethods.join(',')}`,
     '--js-library', join(SRC, manifest.jsLibrary), '--post-js', join(SRC, manifest.postJs),

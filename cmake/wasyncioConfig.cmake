@@ -45,6 +45,7 @@ _wa_manifest_list(_wa_exports exports "")
 _wa_manifest_list(_wa_methods runtimeMethods "")
 string(JSON _wa_js_library GET "${_wa_manifest}" jsLibrary)
 string(JSON _wa_post_js GET "${_wa_manifest}" postJs)
+_wa_manifest_list(WASYNCIO_ASYNCIFY_ADD asyncifyAdd "")
 list(JOIN _wa_exports "," _wa_exports)
 list(JOIN _wa_methods "," _wa_methods)
 
@@ -63,7 +64,13 @@ function(wa_add_module target)
     target_compile_options(${target} PRIVATE -O2)
     target_link_options(${target} PRIVATE -O2)
   endif()
+  # Asyncify instruments the runtime's functions that call a suspending
+  # function through a pointer, and the target's own: list yours with
+  #   set_property(TARGET <target> APPEND PROPERTY WASYNCIO_ASYNCIFY_ADD f g)
+  # (bin/wasyncio-asyncify-check.mjs finds the ones a module misses).
+  set(add "${WASYNCIO_ASYNCIFY_ADD};$<TARGET_PROPERTY:${target},WASYNCIO_ASYNCIFY_ADD>")
   target_link_options(${target} PRIVATE ${_wa_link}
+    "-sASYNCIFY_ADD=$<JOIN:$<FILTER:${add},EXCLUDE,^$>,$<COMMA>>"
     -sEXPORTED_FUNCTIONS=${_wa_exports}
     -sEXPORTED_RUNTIME_METHODS=${_wa_methods}
     "SHELL:--js-library ${WASYNCIO_SOURCE_DIR}/${_wa_js_library}"

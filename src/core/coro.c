@@ -61,7 +61,8 @@ static void finish_from_return(wa_task *t, int rc) {
   wa__task_finish(t, wa__error_is_cancel(e) ? TASK_CANCELLED : TASK_FAILED, e);
 }
 
-/* The task's entry on its fiber: it returns when the coroutine has. */
+/* The task's entry on its fiber: it returns when the coroutine has. Named
+   in module.json's asyncifyAdd (it calls the coroutine through a pointer). */
 static void fiber_main(void *arg) {
   wa_task *t = arg;
   finish_from_return(t, t->fn(t, t->args));

@@ -151,7 +151,9 @@ void wa__fiber_release(wa_slab *s) {
 }
 
 /* What the host calls to start or resume a task (a rewind enters here
-   again, with the same s). */
+   again, with the same s). Asyncify ignores calls through pointers, so this
+   one, and fiber_main's call of the coroutine, are instrumented by name
+   (module.json's asyncifyAdd). */
 EMSCRIPTEN_KEEPALIVE void wa_fiber_entry(wa_slab *s) { s->entry(s->arg); }
 
 wa_fiber_how wa__fiber_enter(wa_slab *s) {

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { testRuntime, settle } from '../helpers.mjs';
 
 const buildDir = process.env.WASYNCIO_BUILD ?? 'build';
@@ -166,4 +167,29 @@ await rt.run('stack_rule', { heap: 0 }).catch(() => {});`;
   assert.notEqual(r.status, 0, 'the module stopped');
   const report = r.stdout + r.stderr;
   assert.ok(/use-after-poison/.test(report) && /set_flag/.test(report), `no ASan report on set_flag's write: ${report.slice(0, 2000).replace(/ERROR: AddressSanitizer|SUMMARY: AddressSanitizer/g, '(report)')}`);
+});
+
+test('Asyncify instruments every function that can be on a suspending task\'s stack, and few others', async () => {
+  // The module is built with ASYNCIFY_IGNORE_INDIRECT and src/module.json's
+  // asyncifyAdd; bin/wasyncio-asyncify-check.mjs reads the built test
+  // module (linked with --profiling-funcs for its names).
+  const { checkAsyncify } = await import('../../bin/wasyncio-asyncify-check.mjs');
+  const manifest = JSON.parse(readFileSync(new URL('../../src/module.json', import.meta.url), 'utf8'));
+  const wasm = readFileSync(new URL(`../../${buildDir}/wasyncio_test.wasm`, import.meta.url));
+  const never = manifest.asyncifyNeverSuspendThrough;
+  const r = checkAsyncify(wasm, { never });
+  assert.deepEqual(r.misses, [], 'functions Asyncify left out');
+  for (const name of [...manifest.asyncifyAdd, 'wa_sleep', 'wa_task_join', 'wa__task_suspend']) {
+    assert.ok(r.instrumented.includes(name), `${name} is instrumented`);
+  }
+  for (const name of ['wa_loop_run', 'wa__task_step', 'wa__fiber_enter', 'malloc', 'snprintf', 'wa_host_print']) {
+    assert.ok(!r.instrumented.includes(name), `${name} is not instrumented`);
+  }
+  assert.ok(r.instrumented.length < r.functions / 4, `${r.instrumented.length} of ${r.functions} instrumented`);
+  // Each dispatcher on the list is there for a reason: without it, the check flags it.
+  for (const name of ['wa__task_step', 'wa_loop_run']) {
+    const without = checkAsyncify(wasm, { never: never.filter((n) => n !== name) });
+    assert.ok(without.misses.some((m) => m.name === name && /calls through a pointer of the type of .*which can suspend/.test(m.why)),
+      `${name} flagged once off the list: ${JSON.stringify(without.misses)}`);
+  }
 });

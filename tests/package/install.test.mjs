@@ -31,7 +31,7 @@ before(async () => {
   installed = join(project, 'node_modules/wasyncio');
   bare = bareBin(dir);
   copyFixtures(project, [
-    'my.c', 'CMakeLists.txt', 'esm.mjs', 'cjs.cjs', 'resolve.mjs', 'worker-main.mjs', 'worker.mjs', 'run-module.mjs',
+    'my.c', 'dispatch.c', 'CMakeLists.txt', 'esm.mjs', 'cjs.cjs', 'resolve.mjs', 'worker-main.mjs', 'worker.mjs', 'run-module.mjs',
   ]);
 });
 
@@ -42,7 +42,7 @@ test('the tarball holds the module, sources, bin, CMake config and docs, and non
     .split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
   for (const f of [
     'build/wasyncio.mjs', 'build/wasyncio.wasm', 'src/wasyncio.h', 'src/module.json', 'src/js/node.mjs',
-    'src/js/browser.mjs', 'src/js/runtime.mjs', 'src/js/wasyncio.d.mts', 'bin/wasyncio-cc.mjs',
+    'src/js/browser.mjs', 'src/js/runtime.mjs', 'src/js/wasyncio.d.mts', 'bin/wasyncio-cc.mjs', 'bin/wasyncio-asyncify-check.mjs',
     'cmake/wasyncioConfig.cmake', 'LICENSE', 'README.md', 'package.json',
   ]) {
     assert.ok(files.includes(f), `${f} in the tarball:\n${files.join('\n')}`);
@@ -253,6 +253,47 @@ test('npx wasyncio-cc builds the user\'s coroutine outside the repository; the m
   assert.equal(JSON.parse(r3.stdout).result, 63, '-DFACTOR=3 reached my.c');
   t.diagnostic(`wasyncio-cc, cached runtime: ${cached.ms} ms`);
   console.log(`# wasyncio-cc build time, cached: ${cached.ms} ms`);
+});
+
+test('wasyncio-asyncify-check names the functions a module must add to ASYNCIFY_ADD; with them added the coroutine runs', async () => {
+  // dispatch.c reaches its sleeps through a table of function pointers.
+  const check = (wasm) => run('npx', ['wasyncio-asyncify-check', wasm], { cwd: project });
+  const build = (out, add) => run('npx', ['wasyncio-cc', 'dispatch.c', ...(add.length ? [`--asyncify-add=${add}`] : []),
+    '-o', out, '--', '--profiling-funcs'], { cwd: project, timeout: 300000 });
+  // The workflow the check's messages give: add what it names, build, check again.
+  const added = [];
+  let result, out;
+  for (let round = 0; ; round++) {
+    out = `build/dispatch${round}`;
+    const built = await build(out, added);
+    assert.equal(built.status, 0, said(built));
+    result = await check(`${out}.wasm`);
+    const named = [...result.stdout.matchAll(/^(\w+): .*; add it to ASYNCIFY_ADD \(wasyncio-cc --asyncify-add=\1\)$/gm)].map((m) => m[1]);
+    if (round === 0) {
+      assert.equal(result.status, 1, said(result));
+      assert.ok(named.length, `the check names what is missing:\n${result.stdout}`);
+      assert.match(result.stdout, /^(run_naps|dispatch): calls through a pointer of the type of nap, nap_twice, which can suspend;/m);
+    }
+    if (result.status === 0) break;
+    assert.equal(result.status, 1, said(result));
+    for (const name of named) assert.ok(['run_naps', 'dispatch'].includes(name), `only dispatch.c's own functions are named:\n${result.stdout}`);
+    added.push(...named);
+    assert.ok(round < 2, `still missing after ${round + 1} rounds:\n${result.stdout}`);
+  }
+  assert.match(result.stdout, /^\d+ of \d+ functions instrumented; 0 missing$/m);
+  const r = await run('node', ['run-module.mjs', out, 'dispatch', '{"n": 3, "ms": 100}'],
+    { cwd: project, env: bareEnv() });
+  assert.equal(r.status, 0, said(r));
+  const got = JSON.parse(r.stdout);
+  assert.equal(got.result, 400, 'three naps of 100 ms, the middle one twice');
+  assert.deepEqual(got.lines, ['napped until 400']);
+
+  const bad = await run('npx', ['wasyncio-cc', 'dispatch.c', '--asyncify-add=run naps', '-o', 'build/x'], { cwd: project });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--asyncify-add=run naps: give C function names, separated by commas/);
+  const unnamed = await check(join(installed, 'build/wasyncio.wasm'));
+  assert.equal(unnamed.status, 2);
+  assert.match(unnamed.stderr, /the module has no function names: link it with --profiling-funcs \(or -g\)/);
 });
 
 // The find_package() call cmake/wasyncioConfig.cmake tells users to write.
