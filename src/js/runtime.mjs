@@ -5,7 +5,8 @@
 // The C scheduler runs inside the wasm module; this layer drives it from the
 // host's event loop. Whenever the runtime may have work, one host timer is
 // armed: setImmediate (Node) or a MessageChannel message (browser) for "now",
-// setTimeout for the next deadline. Each firing pumps the loop, which says
+// setTimeout for the next deadline (in browsers, one under 4 ms away is set
+// from a message's handler). Each firing pumps the loop, which says
 // when it next needs to run. With nothing left to do no timer is armed, so
 // Node exits when the work is done.
 
@@ -27,6 +28,12 @@ const MAX_HOST_DELAY = 2 ** 31 - 1;
 // while a trace records, half of it, as handing the pump's events to the
 // recorders (after it) costs about as much again.
 const PUMP_BUDGET_MS = 8;
+// Browsers make a setTimeout set from a timer callback nested more than 5
+// deep wait at least 4 ms. A pump that ends in a timer callback and needs
+// to run again sooner than that sets its timer from a message's handler,
+// where the nesting starts again (Node has no such clamp).
+const NESTED_TIMER_CLAMP_MS = 4;
+const HOST_CLAMPS_NESTED_TIMERS = typeof setImmediate !== 'function';
 
 // The module the package ships; bundlers that follow `new URL(...,
 // import.meta.url)` (vite, webpack) copy the wasm, others need {wasm}.
@@ -1054,6 +1061,16 @@ class Runtime {
     const fire = () => this.#pump();
     if (delay === 0) {
       this.#disarm = this.#zeroDelay(fire);
+    } else if (delay < NESTED_TIMER_CLAMP_MS && HOST_CLAMPS_NESTED_TIMERS) {
+      const due = performance.now() + delay;
+      let h = null;
+      const cancelHop = this.#zeroDelay(() => {
+        h = setTimeout(fire, Math.ceil(due - performance.now()));
+      });
+      this.#disarm = () => {
+        cancelHop();
+        clearTimeout(h);
+      };
     } else {
       const h = setTimeout(fire, Math.min(Math.ceil(delay), MAX_HOST_DELAY));
       this.#disarm = () => clearTimeout(h);
