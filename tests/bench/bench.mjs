@@ -10,6 +10,10 @@ const SWITCHES = 1_000_000;
 const TASKS = 100_000;
 const SLEEPER_COUNTS = [10_000, 100_000, 1_000_000];
 const sleeperRuns = (n) => (n >= 1_000_000 ? 1 : Math.min(RUNS, 3));
+// How long they sleep: a million sleep 2 s, as the target for them says.
+const sleepMs = (n) => (n >= 1_000_000 ? 2000 : 1000);
+// Pyodide takes about 10 s for 100,000 sleepers: once each, none for a million.
+const PYODIDE_SLEEPERS = [10_000, 100_000];
 const LATE_TIMERS = 10_000; // timer lateness: this many deadlines over [500, 1500) ms
 const FRAME_TASKS = 100_000; // frame gaps in the page while this many do the same
 const PARAMS = { runs: RUNS, switches: SWITCHES, tasks: TASKS };
@@ -37,16 +41,21 @@ async function benchBrowser() {
     const figures = await page.evaluate((p) => window.bench(p), PARAMS);
     await page.close();
     const sleepers = {};
+    const hostSleepers = {};
     for (const n of SLEEPER_COUNTS) { // a page each: the last runtime's memory goes with it
-      const p = await openPage();
-      sleepers[n] = await p.evaluate((a) => window.benchSleepers(a), { runs: sleeperRuns(n), sleepers: n, options: {} });
+      const args = { runs: sleeperRuns(n), sleepers: n, ms: sleepMs(n), options: {} };
+      let p = await openPage();
+      sleepers[n] = await p.evaluate((a) => window.benchSleepers(a), args);
+      await p.close();
+      p = await openPage();
+      hostSleepers[n] = await p.evaluate((a) => window.benchHostSleepers(a), args);
       await p.close();
     }
     const p = await openPage();
     const lateness = await p.evaluate((a) => window.benchLateness(a), { runs: Math.min(RUNS, 3), n: LATE_TIMERS });
     const frameGaps = await p.evaluate((a) => window.benchFrameGaps(a), { n: FRAME_TASKS });
     await p.close();
-    return { version: browser.version(), ...figures, sleepers, lateness, frameGaps };
+    return { version: browser.version(), ...figures, sleepers, hostSleepers, lateness, frameGaps };
   } finally {
     await browser.close();
     server.close();
@@ -111,7 +120,20 @@ function benchCPython() {
   return null;
 }
 
-const fmt = (us) => (us === undefined ? 'n/a' : `${us < 10 ? us.toFixed(3) : us.toFixed(1)} µs`);
+// Pyodide (CPython 3.12 on wasm, from npm: scripts/bench.sh installs it),
+// its asyncio on Node's timers; each figure in a process of its own
+// (tests/bench/pyodide.mjs). null when it is not installed or the run
+// failed.
+function pyodideFigures(what, n, ms) {
+  const m = childMedians(process.execPath, [new URL('./pyodide.mjs', import.meta.url).pathname, what, String(n), String(ms ?? '')], 1);
+  return m && (what === 'sleepers' ? { wallMs: m[0], bytesPerTask: m[1] } : m[0]);
+}
+const pyodide = {
+  switchUs: pyodideFigures('switch', 200_000), spawnUs: pyodideFigures('spawn', TASKS),
+  groupUs: pyodideFigures('group', TASKS), gatherUs: pyodideFigures('gather', TASKS),
+};
+
+const fmt = (us) => (us === undefined || us === null ? 'n/a' : `${us < 10 ? us.toFixed(3) : us.toFixed(1)} µs`);
 console.log(`wasyncio benchmarks: Node ${process.version}, medians of ${RUNS} runs\n`);
 const wa = await measureWasyncio(PARAMS);
 const inBrowser = await benchBrowser();
@@ -119,42 +141,44 @@ const node = await benchNode();
 const py = benchCPython();
 const row = (what, key) => {
   const ratio = py ? `${(py[key] / wa[key]).toFixed(1)}x` : '-';
-  return `| ${what} | ${fmt(wa[key])} | ${fmt(inBrowser?.[key])} | ${fmt(node[key])} | ${fmt(py?.[key])} | ${ratio} |`;
+  return `| ${what} | ${fmt(wa[key])} | ${fmt(inBrowser?.[key])} | ${fmt(node[key])} | ${fmt(py?.[key])} | ${fmt(pyodide[key])} | ${ratio} |`;
 };
-console.log('| per operation | wasyncio, Node | wasyncio, Chromium | Node native | CPython asyncio | CPython / wasyncio (Node) |');
-console.log('|---|---|---|---|---|---|');
+console.log('| per operation | wasyncio, Node | wasyncio, Chromium | Node native | CPython asyncio | Pyodide asyncio, Node | CPython / wasyncio (Node) |');
+console.log('|---|---|---|---|---|---|---|');
 console.log(row(`switch: two tasks alternating sleep(0), ${SWITCHES.toLocaleString('en')} switches`, 'switchUs'));
-console.log(`| the same switch while rt.trace() records | ${fmt(wa.tracedSwitchUs)} | ${fmt(inBrowser?.tracedSwitchUs)} | n/a | n/a | - |`);
+console.log(`| the same switch while rt.trace() records | ${fmt(wa.tracedSwitchUs)} | ${fmt(inBrowser?.tracedSwitchUs)} | n/a | n/a | n/a | - |`);
 console.log(row(`spawn + join one trivial task, ${TASKS.toLocaleString('en')} tasks`, 'spawnUs'));
 console.log(row(`task group: spawn one trivial task into it, ${TASKS.toLocaleString('en')} tasks, then exit`, 'groupUs'));
 console.log(row(`gather: one trivial task of ${TASKS.toLocaleString('en')}, results read in order`, 'gatherUs'));
-console.log(`\n(${inBrowser ? `Chromium ${inBrowser.version}` : 'Chromium: not installed, skipped'}; ${py ? `CPython ${py.version}, its switch figure from 200,000 switches` : 'CPython: not found, skipped'}.)`);
-// n tasks sleeping 1 s at once: wall time from the first spawn to the last
-// wake-up, and memory per sleeping task. wasyncio: malloc's bytes in use
-// while they sleep (a fresh runtime each count, default sizes; the wasm
-// memory grown is in brackets, which its growth steps make coarse below a
-// million). Node: n setTimeout promises (JS heap grown). CPython: n
-// asyncio.sleep tasks (RSS grown). Node and CPython run in processes of
-// their own. The million is run once, the others min(BENCH_RUNS, 3) times.
+console.log(`\n(${inBrowser ? `Chromium ${inBrowser.version}` : 'Chromium: not installed, skipped'}; ${py ? `CPython ${py.version}, its switch figure from 200,000 switches` : 'CPython: not found, skipped'}; Pyodide 0.26 (CPython 3.12), one run each, its switch from 200,000 switches.)`);
+// n tasks sleeping 1 s at once (a million: 2 s): wall time from the first
+// spawn to the last wake-up, and memory per sleeping task. wasyncio:
+// malloc's bytes in use while they sleep (a fresh runtime each count,
+// default sizes; the wasm memory grown is in brackets, which its growth
+// steps make coarse below a million). Node: n setTimeout promises (JS heap
+// grown); Chromium the same in a page (wall only). CPython: n asyncio.sleep
+// tasks (RSS grown). Pyodide: the same (wasm memory grown). Node, CPython
+// and Pyodide run in processes of their own. The million is run once, the
+// others min(BENCH_RUNS, 3) times (Pyodide once, and not the million).
 const NODE_SLEEPERS = `
-const n = Number(process.argv[1]);
+const n = Number(process.argv[1]), ms = Number(process.argv[2]);
 globalThis.gc?.();
 const m0 = process.memoryUsage().heapUsed, t0 = performance.now();
-const all = Array.from({ length: n }, () => new Promise((resolve) => setTimeout(resolve, 1000)));
+const all = Array.from({ length: n }, () => new Promise((resolve) => setTimeout(resolve, ms)));
 const m1 = process.memoryUsage().heapUsed;
 await Promise.all(all);
 console.log(performance.now() - t0, (m1 - m0) / n);`;
 const PYTHON_SLEEPERS = `
 import asyncio, os, sys, time
 def rss(): return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
-async def main(n):
+async def main(n, ms):
     r0, t0 = rss(), time.perf_counter()
-    tasks = [asyncio.create_task(asyncio.sleep(1)) for _ in range(n)]
+    tasks = [asyncio.create_task(asyncio.sleep(ms / 1000)) for _ in range(n)]
     await asyncio.sleep(0)
     r1 = rss()
     await asyncio.gather(*tasks)
     print((time.perf_counter() - t0) * 1000, (r1 - r0) / n)
-asyncio.run(main(int(sys.argv[1])))`;
+asyncio.run(main(int(sys.argv[1]), float(sys.argv[2])))`;
 
 // Runs a measuring child process `runs` times (CPython 3.13 where pyenv
 // has it); it prints numbers separated by spaces. The median of each, or
@@ -176,15 +200,19 @@ function sleepersIn(command, args, runs) {
 
 const kb = (s) => (s ? `${Math.round(s.bytesPerTask).toLocaleString('en')} B` : 'n/a');
 const wall = (s) => (s ? `${(s.wallMs / 1000).toFixed(2)} s` : 'n/a');
-console.log('\n| tasks sleeping 1 s at once | wasyncio wall | wasyncio memory per task | wasyncio in Chromium: wall, memory | Node setTimeout wall | Node memory per task | CPython wall | CPython memory per task | wasyncio / Node wall |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '-');
+console.log('\n| tasks sleeping at once (1 s; a million: 2 s) | wasyncio wall | wasyncio memory per task | wasyncio in Chromium: wall, memory | Chromium setTimeout wall | Node setTimeout wall | Node memory per task | CPython wall | CPython memory per task | Pyodide wall | Pyodide memory per task | wasyncio / Node wall | wasyncio / setTimeout wall, Chromium |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const n of SLEEPER_COUNTS) {
   const runs = sleeperRuns(n);
+  const ms = sleepMs(n);
   const c = inBrowser?.sleepers?.[n];
-  const w = await measureSleepers({ runs, sleepers: n, options: {} });
-  const nd = sleepersIn(process.execPath, ['--expose-gc', '--input-type=module', '-e', NODE_SLEEPERS, String(n)], runs);
-  const py = sleepersIn('python3', ['-c', PYTHON_SLEEPERS, String(n)], runs);
-  console.log(`| ${n.toLocaleString('en')} | ${wall(w)} | ${kb(w)} (${Math.round(w.grownPerTask).toLocaleString('en')} B) | ${c ? `${wall(c)}, ${kb(c)}` : 'n/a'} | ${wall(nd)} | ${kb(nd)} | ${wall(py)} | ${kb(py)} | ${nd ? (w.wallMs / nd.wallMs).toFixed(2) : '-'} |`);
+  const cHost = inBrowser?.hostSleepers?.[n];
+  const w = await measureSleepers({ runs, sleepers: n, ms, options: {} });
+  const nd = sleepersIn(process.execPath, ['--expose-gc', '--input-type=module', '-e', NODE_SLEEPERS, String(n), String(ms)], runs);
+  const py = sleepersIn('python3', ['-c', PYTHON_SLEEPERS, String(n), String(ms)], runs);
+  const pyo = PYODIDE_SLEEPERS.includes(n) ? pyodideFigures('sleepers', n, ms) : null;
+  console.log(`| ${n.toLocaleString('en')} | ${wall(w)} | ${kb(w)} (${Math.round(w.grownPerTask).toLocaleString('en')} B) | ${c ? `${wall(c)}, ${kb(c)}` : 'n/a'} | ${cHost ? wall({ wallMs: cHost }) : 'n/a'} | ${wall(nd)} | ${kb(nd)} | ${wall(py)} | ${kb(py)} | ${wall(pyo)} | ${kb(pyo)} | ${ratio(w.wallMs, nd?.wallMs)} | ${ratio(c?.wallMs, cHost)} |`);
 }
 
 // Timer lateness: how late LATE_TIMERS timers with deadlines spread over

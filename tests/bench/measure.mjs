@@ -35,14 +35,20 @@ export async function measureWasyncio({ runs, switches, tasks }) {
   };
 }
 
-/** n tasks sleeping 1 s at once: the wall time, the heap bytes each holds
+/** n tasks sleeping ms at once: the wall time, the heap bytes each holds
  *  while sleeping (malloc's count), and the wasm memory grown per task. */
-export async function measureSleepers({ runs, sleepers, options }) {
+export async function measureSleepers({ runs, sleepers, ms, options }) {
   const rt = await createRuntime({ clock: 'real', module: testModule, print: () => {}, ...options });
   const before = rt.stats().memory;
   const heap = [];
-  const wallMs = await timeMs(runs, async () => heap.push(await rt.run('bench_sleepers', { n: sleepers, ms: 1000 })));
+  const wallMs = await timeMs(runs, async () => heap.push(await rt.run('bench_sleepers', { n: sleepers, ms })));
   return { wallMs, bytesPerTask: median(heap), grownPerTask: (rt.stats().memory - before) / sleepers };
+}
+
+/** The host's own equivalent: n setTimeout promises of ms, all awaited
+ *  (wall ms, the median of `runs`). */
+export async function measureHostSleepers({ runs, sleepers, ms }) {
+  return timeMs(runs, () => Promise.all(Array.from({ length: sleepers }, () => new Promise((resolve) => setTimeout(resolve, ms)))));
 }
 
 /** How late n timers spread over [500, 1500) ms fire: {p50, p99, max} in
