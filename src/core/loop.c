@@ -168,10 +168,11 @@ static void run_handle(wa_handle h) {
   if (owner) wa__task_unqueued(owner);
 }
 
-/* Starts an iteration: due timers join the ready queue, and the handles
-   queued now are the ones this iteration runs. */
-static void begin_iteration(void) {
-  double now = wa__iteration_time = wa_time();
+/* Starts an iteration at host time host_now (a reading the caller just
+   made; ignored on the virtual clock): due timers join the ready queue, and
+   the handles queued now are the ones this iteration runs. */
+static void begin_iteration(double host_now) {
+  double now = wa__iteration_time = virtual_clock ? clock_now : host_now - clock_origin;
   for (wa_timer *t; (t = wa__timer_peek()) && t->when <= now;)
     wa__ready_push(H_TIMER, NULL, wa__timer_pop());
   iteration_left = ready.count;
@@ -185,13 +186,13 @@ static wa_timer *next_timer(void) {
   return t && t->when < INFINITY ? t : NULL;
 }
 
-/* May the loop run another iteration now? In virtual time, waiting for the
-   next timer is jumping to it. */
-static bool can_iterate(void) {
+/* May the loop run another iteration now (host time host_now)? In virtual
+   time, waiting for the next timer is jumping to it. */
+static bool can_iterate(double host_now) {
   if (ready.count) return true;
   wa_timer *t = next_timer();
   if (!t) return false;
-  if (!virtual_clock) return t->when <= wa_time();
+  if (!virtual_clock) return t->when <= host_now - clock_origin;
   if (t->when > clock_now) clock_now = t->when;
   return true;
 }
@@ -213,14 +214,17 @@ EMSCRIPTEN_KEEPALIVE double wa_loop_run(double budget_ms) {
   if (running) return next_delay = -2;
   running = true;
   host_called = false;
-  double start = emscripten_get_now();
+  /* The host clock is a call into JS (a fifth of a switch when read twice
+     an iteration): one reading serves the budget and the next iteration's
+     start, with nothing run between the two. */
+  double start = emscripten_get_now(), host_now = start;
   for (unsigned n = 1;; n++) {
     if (!iteration_left) {
       if (at_end_fn && at_end_extra > 0) {
         /* Whether or not anything is ready, and never moving the
            virtual clock: CPython's own shutdown tasks fill these. */
         at_end_extra--;
-        begin_iteration();
+        begin_iteration(host_now);
         continue;
       }
       if (at_end_fn) {
@@ -228,22 +232,24 @@ EMSCRIPTEN_KEEPALIVE double wa_loop_run(double budget_ms) {
         at_end_fn = NULL;
         fn(at_end_arg);
         if (host_called) break;
+        host_now = emscripten_get_now();
       }
-      if (!can_iterate()) break;
-      begin_iteration();
+      if (!can_iterate(host_now)) break;
+      begin_iteration(host_now);
       if (!iteration_left) break; /* cannot happen: can_iterate said so */
     }
     iteration_left--;
     run_handle(ready_pop());
     if (host_called) break;
-    /* The clock is a call into JS: look at it once an iteration, every
-       64 handles of a long one, or after 8 slow ones. A task's first
-       step on a fresh stack can take 0.3 ms (the memory is faulted in), so
-       64 of those made a 35 ms pump of an 8 ms budget; looking every 8
-       handles always cost 4 % of a switch. */
+    /* Look at the clock once an iteration, every 64 handles of a long one,
+       or after 8 slow ones. A task's first step on a fresh stack can take
+       0.3 ms (the memory is faulted in), so 64 of those made a 35 ms pump
+       of an 8 ms budget; looking every 8 handles always cost 4 % of a
+       switch. */
     if (!iteration_left || n % 64 == 0 || wa__slow_work >= 8) {
       wa__slow_work = 0;
-      if (emscripten_get_now() - start >= budget_ms) break;
+      host_now = emscripten_get_now();
+      if (host_now - start >= budget_ms) break;
     }
   }
   running = false;
