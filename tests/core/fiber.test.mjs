@@ -169,7 +169,12 @@ await rt.run('stack_rule', { heap: 0 }).catch(() => {});`;
   assert.ok(/use-after-poison/.test(report) && /set_flag/.test(report), `no ASan report on set_flag's write: ${report.slice(0, 2000).replace(/ERROR: AddressSanitizer|SUMMARY: AddressSanitizer/g, '(report)')}`);
 });
 
-test('Asyncify instruments every function that can be on a suspending task\'s stack, and few others', async () => {
+// The sanitizer builds inline differently, so other runtime functions make
+// the same calls through pointers there: the list of dispatchers is the
+// release build's.
+const releaseOnly = buildDir === 'build' ? false : 'reads the release build (sanitizer builds inline differently)';
+
+test('Asyncify instruments every function that can be on a suspending task\'s stack, and few others', { skip: releaseOnly }, async () => {
   // The module is built with ASYNCIFY_IGNORE_INDIRECT and src/module.json's
   // asyncifyAdd; bin/wasyncio-asyncify-check.mjs reads the built test
   // module (linked with --profiling-funcs for its names).
