@@ -134,11 +134,15 @@ int wa_task_cancelling(const wa_task *t);
    yet delivered is dropped. */
 int wa_task_uncancel(wa_task *t);
 
-typedef enum { WA_NONE, WA_NUMBER, WA_STRING } wa_kind;
+/* A result: nothing, a number, a string, bytes, or JSON text (what a host
+   function returned as an object, an array or a boolean). */
+typedef enum { WA_NONE, WA_NUMBER, WA_STRING, WA_BYTES, WA_JSON } wa_kind;
 typedef struct {
   wa_kind kind;
   double number;
-  const char *string; /* owned by the task */
+  const char *string; /* WA_STRING, WA_JSON; owned by the task */
+  const void *bytes;  /* WA_BYTES: length bytes, owned by the task */
+  size_t length;
 } wa_value;
 
 /* Sets *out to t's result and returns WA_OK; if t is pending, failed or
@@ -149,8 +153,8 @@ int wa_task_result(const wa_task *t, wa_value *out);
    or cancelled: as wa_task_result. */
 int wa_task_exception(const wa_task *t, const wa_error **out);
 
-/* Set the running task's result: WA_OK, or a MemoryError when a string
-   cannot be copied. */
+/* Set the running task's result: WA_OK, or a MemoryError when a string or
+   bytes cannot be copied. */
 int wa_return_number(wa_task *self, double value);
 int wa_return_string(wa_task *self, const char *value);
 int wa_return_value(wa_task *self, const wa_value *value); /* copies it */
@@ -239,6 +243,38 @@ void wa_timeout_free(wa_timeout *to);
    never runs. Cancelling the caller cancels t. */
 int wa_wait_for(wa_task *t, double ms);
 
+/* ---- Futures (asyncio.Future) --------------------------------------------- */
+
+/* A future: a task with no body, which code ends. Join it, cancel it
+   (wa_task_cancel) and add done callbacks as for a task. name may be NULL
+   ("Future"). Returns a new reference (NULL: MemoryError). */
+wa_task *wa_future_new(const char *name);
+/* Ends f with a result (copied), or with e (a reference the call takes
+   over, as from wa_error_new or wa_error_fetch). InvalidStateError (and
+   WA_ESTATE) when f is done, or is a task rather than a future. */
+int wa_future_set_result(wa_task *f, const wa_value *value);
+int wa_future_set_exception(wa_task *f, wa_error *e);
+/* A new error of type `type`, for wa_future_set_exception (NULL: out of
+   memory). Release it unless something takes it over. */
+wa_error *wa_error_new(const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- Host functions ---------------------------------------------------- */
+
+/* Calls the JavaScript function registered as `name` (createRuntime({host})
+   or rt.provide) with args as an object ({key: number, string or
+   Uint8Array}) and an AbortSignal, and returns a future of its result;
+   join it like a task. Other tasks run while it is pending. Its result:
+   undefined or null -> WA_NONE, a number, a string, bytes (a Uint8Array,
+   ArrayBuffer or other view, copied; WA_BYTES), anything else as JSON
+   text (WA_JSON). A rejection, or a throw, fails the future with an error
+   of the JS error's name and message. Cancelling the future (or a task
+   joining it) cancels it at once, as asyncio's Future.cancel does, and
+   aborts the signal; what the function settles with afterwards is
+   dropped. NULL when no function has that name (LookupError naming the
+   ones registered) or out of memory; args are not taken over. */
+wa_task *wa_host_call(const char *name, const wa_args *args);
+
 /* ---- Time --------------------------------------------------------------- */
 
 /* Suspends the running task for ms (<= 0: exactly one loop iteration).
@@ -258,11 +294,15 @@ int wa_args_set_string(wa_args *a, const char *key, const char *value);
 /* For C callers only (JavaScript cannot pass one): a pointer the task may
    use but does not own, e.g. state shared by the tasks of one job. */
 int wa_args_set_pointer(wa_args *a, const char *key, void *value);
+/* A copy of length bytes (a host function gets a Uint8Array). */
+int wa_args_set_bytes(wa_args *a, const char *key, const void *data, size_t length);
 bool wa_args_has(const wa_args *a, const char *key);
 /* NaN / NULL when missing or of the other kind. */
 double wa_arg_number(const wa_args *a, const char *key);
 const char *wa_arg_string(const wa_args *a, const char *key);
 void *wa_arg_pointer(const wa_args *a, const char *key);
+/* The bytes and their length (*length 0 and NULL when missing). */
+const void *wa_arg_bytes(const wa_args *a, const char *key, size_t *length);
 
 /* ---- Output and registration -------------------------------------------- */
 
@@ -283,8 +323,9 @@ typedef enum {
   WA_EVENT_ENDED      /* value: 1 done, 2 failed, 3 cancelled; text: the error
                          ("Type: message") or the cancel's message, or NULL;
                          a C coroutine that returned: what is its result's
-                         kind ("number", "string", "none") and text the
-                         number (%.17g) or the string */
+                         kind ("number", "string", "json", "bytes", "none")
+                         and text the number (%.17g), the string or JSON,
+                         or "<n> bytes" */
 } wa_event_kind;
 
 typedef struct {

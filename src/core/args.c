@@ -3,12 +3,13 @@
  * A handful of entries at most, so a flat array searched by name.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-enum { ARG_POINTER = WA_STRING + 1 }; /* a wa_kind results never have */
+enum { ARG_POINTER = 100 }; /* a kind results never have */
 
 /* 16 bytes: a sleeping task's arguments are part of what it costs. */
 typedef struct {
@@ -18,11 +19,16 @@ typedef struct {
     double number;
     char *string; /* owned */
     void *pointer;
+    struct {
+      unsigned char *data; /* owned */
+      unsigned length;
+    } bytes;
   };
 } wa_arg;
 
 static void arg_clear(wa_arg *it) {
   if (it->kind == WA_STRING) free(it->string);
+  if (it->kind == WA_BYTES) free(it->bytes.data);
 }
 
 struct wa_args {
@@ -95,6 +101,18 @@ int wa_args_set_pointer(wa_args *a, const char *key, void *value) {
   return WA_OK;
 }
 
+int wa_args_set_bytes(wa_args *a, const char *key, const void *data, size_t length) {
+  if (!a || !key || (!data && length) || length > UINT32_MAX) return WA_EINVAL;
+  unsigned char *copy = malloc(length ? length : 1);
+  if (!copy) return wa__nomem("an argument");
+  if (length) memcpy(copy, data, length);
+  if (put(a, key, (wa_arg){.kind = WA_BYTES, .bytes = {copy, (unsigned)length}}) < 0) {
+    free(copy);
+    return wa__nomem("an argument");
+  }
+  return WA_OK;
+}
+
 bool wa_args_has(const wa_args *a, const char *key) { return find(a, key) != NULL; }
 
 double wa_arg_number(const wa_args *a, const char *key) {
@@ -110,4 +128,27 @@ const char *wa_arg_string(const wa_args *a, const char *key) {
 void *wa_arg_pointer(const wa_args *a, const char *key) {
   const wa_arg *it = find(a, key);
   return it && it->kind == ARG_POINTER ? it->pointer : NULL;
+}
+
+const void *wa_arg_bytes(const wa_args *a, const char *key, size_t *length) {
+  const wa_arg *it = find(a, key);
+  bool ok = it && it->kind == WA_BYTES;
+  if (length) *length = ok ? it->bytes.length : 0;
+  return ok ? it->bytes.data : NULL;
+}
+
+/* ---- for the host (hostcall.c): the entries in order ---------------------- */
+
+int wa__args_count(const wa_args *a) { return a ? a->count : 0; }
+
+/* Entry i: its key, and its value as a wa_value (a pointer argument is
+   WA_NONE with its pointer in bytes, for the caller to refuse). */
+const char *wa__args_entry(const wa_args *a, int i, wa_value *out) {
+  const wa_arg *it = &a->items[i];
+  *out = (wa_value){.kind = WA_NONE};
+  if (it->kind == WA_NUMBER) *out = (wa_value){.kind = WA_NUMBER, .number = it->number};
+  if (it->kind == WA_STRING) *out = (wa_value){.kind = WA_STRING, .string = it->string};
+  if (it->kind == WA_BYTES) *out = (wa_value){.kind = WA_BYTES, .bytes = it->bytes.data, .length = it->bytes.length};
+  if (it->kind == ARG_POINTER) out->bytes = it->pointer;
+  return it->key;
 }

@@ -100,6 +100,15 @@ int wa_raise(const char *type, const char *fmt, ...) {
   return wa__error_set(wa__error_new(type, buf));
 }
 
+wa_error *wa_error_new(const char *type, const char *fmt, ...) {
+  char buf[512] = "";
+  va_list ap;
+  va_start(ap, fmt);
+  if (fmt) vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return wa__error_new(type ? type : "Exception", buf);
+}
+
 const wa_error *wa_error_current(void) { return *wa__indicator(); }
 
 bool wa_error_matches(const char *type) {

@@ -2,10 +2,14 @@
  * future.c: futures, after asyncio.Future.
  *
  * A future is a task with no body: nothing steps it, code ends it (gather's
- * outer future, shield's outer future, a task group's "all done" future).
- * Being a wa_task, it is awaited with wa_task_join, takes done callbacks
- * and reports its outcome like any task, so each of those needs no new
- * waiting machinery.
+ * outer future, shield's outer future, a task group's "all done" future,
+ * a host call's, or one of the user's: wa_future_new). Being a wa_task, it
+ * is awaited with wa_task_join, takes done callbacks and reports its
+ * outcome like any task, so each of those needs no new waiting machinery.
+ *
+ * The runtime's own futures hold a reference for the runtime until they
+ * end. A user's future does not: like an asyncio.Future nobody refers to,
+ * it goes when its last reference does (a task joining it holds one).
  */
 #include <stdio.h>
 
@@ -61,4 +65,51 @@ bool wa__future_cancel(wa_task *f, const char *msg) {
   if (f->state != TASK_PENDING) return false;
   end(f, TASK_CANCELLED, wa__cancelled_error(msg));
   return true;
+}
+
+/* ---- the user's futures ---------------------------------------------------- */
+
+static bool user_cancel(wa_task *f, const char *msg) {
+  if (f->state != TASK_PENDING) return false;
+  wa__task_finish(f, TASK_CANCELLED, wa__cancelled_error(msg));
+  return true;
+}
+
+static const wa_task_ops user_ops = {.type = "Future", .future = true, .cancel = user_cancel};
+
+wa_task *wa_future_new(const char *name) {
+  wa_task *f = wa__future_new(name ? name : "future", &user_ops, NULL);
+  if (!f) return wa__nomem("a future"), NULL;
+  wa_task_release(f); /* the runtime's: the caller's is the only one */
+  return f;
+}
+
+/* May code end f? InvalidStateError when it is done, as in asyncio;
+   RuntimeError when it is not the user's (a task, or one the runtime ends). */
+static int check_settable(wa_task *f, const char *what) {
+  if (!f) return wa_raise("TypeError", "%s: the future is NULL", what), WA_EINVAL;
+  if (f->ops != &user_ops)
+    return wa_raise("RuntimeError", "%s %s does not support %s", f->ops->type, f->name, what), WA_ESTATE;
+  if (f->state == TASK_PENDING) return WA_OK;
+  wa_raise("InvalidStateError", "%s: <Future %s>", f->state == TASK_CANCELLED ? "CANCELLED" : "FINISHED",
+           f->state == TASK_CANCELLED ? "cancelled" : "finished");
+  return WA_ESTATE;
+}
+
+int wa_future_set_result(wa_task *f, const wa_value *value) {
+  int rc = check_settable(f, "set_result");
+  if (rc < 0) return rc;
+  if (!wa__task_set_value(f, value ? *value : (wa_value){.kind = WA_NONE})) return wa__nomem("the future's result");
+  wa__task_finish(f, TASK_DONE, NULL);
+  return WA_OK;
+}
+
+int wa_future_set_exception(wa_task *f, wa_error *e) {
+  int rc = check_settable(f, "set_exception");
+  if (rc < 0 || !e) {
+    wa__error_unref(e);
+    return rc < 0 ? rc : (wa_raise("TypeError", "set_exception: the error is NULL"), WA_EINVAL);
+  }
+  wa__task_finish(f, TASK_FAILED, e); /* a CancelledError too: finished, not cancelled */
+  return WA_OK;
 }

@@ -16,6 +16,7 @@
  *   - structured/     TaskGroup, gather, shield, timeout and wait_for.
  *   - js/jstask.c     a JavaScript function as a task's body.
  *   - js/bindings.c   the calls the JS layer makes.
+ *   - js/hostcall.c   wa_host_call: a future the JS layer ends.
  * A new kind of task is a wa_task_ops; a new awaitable (sync/, later) a
  * wa_waiter_ops: the core names neither.
  */
@@ -35,6 +36,11 @@ void *wa__realloc(void *p, size_t size); /* NULL: p is left as it was */
 char *wa__strdup(const char *s);
 /* Raises MemoryError ("no memory for <what>") and returns its code. */
 int wa__nomem(const char *what);
+
+/* ---- args.c ------------------------------------------------------------ */
+
+int wa__args_count(const wa_args *a);
+const char *wa__args_entry(const wa_args *a, int i, wa_value *out);
 
 /* ---- text.c ------------------------------------------------------------ */
 

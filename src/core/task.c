@@ -16,6 +16,13 @@
 #include "internal.h"
 
 wa_task *wa__current;
+
+/* What a result owns: its string or JSON text, or its bytes. */
+static void value_free(wa_value *v) {
+  free((char *)v->string);
+  free((void *)v->bytes);
+  *v = (wa_value){.kind = WA_NONE};
+}
 wa_task *wa__js_stepping;
 int wa__tasks_alive; /* allocated and not yet freed */
 
@@ -124,7 +131,7 @@ static void task_free(wa_task *t) {
   }
   if (t->name != t->auto_name) free(t->name);
   wa_args_free(t->args);
-  free((char *)t->result.string);
+  value_free(&t->result);
   wa__error_unref(t->outcome);
   wa__error_unref(t->err);
   wa__error_unref(t->resume_exc);
@@ -438,11 +445,22 @@ int wa_task_exception(const wa_task *t, const wa_error **out) {
 
 /* Sets t's result to a copy of v (which may be t's own result); false,
    the result unchanged, when a string cannot be copied. */
+/* Copies what v points to: the task owns its result. */
 bool wa__task_set_value(wa_task *t, wa_value v) {
   char *copy = NULL;
-  if (v.kind == WA_STRING && !(copy = wa__strdup(v.string ? v.string : ""))) return false;
-  free((char *)t->result.string);
-  if (copy) v.string = copy;
+  void *bytes = NULL;
+  if (v.kind == WA_STRING || v.kind == WA_JSON) {
+    if (!(copy = wa__strdup(v.string ? v.string : v.kind == WA_JSON ? "null" : ""))) return false;
+  } else if (v.kind == WA_BYTES) {
+    if (!(bytes = malloc(v.length ? v.length : 1))) return false;
+    if (v.length) memcpy(bytes, v.bytes, v.length);
+  } else if (v.kind != WA_NONE && v.kind != WA_NUMBER) {
+    v = (wa_value){.kind = WA_NONE}; /* not a kind: nothing */
+  }
+  value_free(&t->result);
+  v.string = copy;
+  v.bytes = bytes;
+  if (v.kind != WA_BYTES) v.length = 0;
   t->result = v;
   return true;
 }

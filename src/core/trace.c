@@ -85,24 +85,28 @@ __attribute__((noinline)) void wa__trace(wa_trace_kind kind, const wa_task *t, u
 }
 
 /* A C coroutine's result for its ENDED event: its kind ("number",
-   "string", "none") and, in *text, the number as %.17g or the string. */
+   "string", "json", "bytes", "none") and, in *text, the number as %.17g,
+   the string or JSON text, or "<n> bytes". */
 static const char *describe_result(const wa_value *v, char *buf, size_t size, const char **text) {
   if (v->kind == WA_NUMBER) {
     snprintf(buf, size, "%.17g", v->number);
     *text = buf;
     return "number";
   }
-  if (v->kind == WA_STRING) {
+  if (v->kind == WA_STRING || v->kind == WA_JSON) {
     *text = v->string ? v->string : "";
-    return "string";
+    return v->kind == WA_JSON ? "json" : "string";
+  }
+  if (v->kind == WA_BYTES) {
+    snprintf(buf, size, "%zu bytes", v->length);
+    *text = buf;
+    return "bytes";
   }
   return "none";
 }
 
-/* The events whose fields come from the task itself. One function for
-   the three, called from several places, so that Binaryen keeps it whole
-   (it inlines a function with one caller, and the list could not name it). */
-__attribute__((noinline)) void wa__trace_task(wa_trace_kind kind, const wa_task *t) {
+/* The events whose fields come from the task itself. */
+void wa__trace_task(wa_trace_kind kind, const wa_task *t) {
   char text[600];
   switch (kind) {
   case TRACE_CREATED:

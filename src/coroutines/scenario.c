@@ -76,8 +76,10 @@ static void sb_number(wa_text *b, double x) {
 static void sb_value(wa_text *b, const wa_value *v) {
   if (v->kind == WA_NUMBER)
     sb_number(b, v->number);
-  else if (v->kind == WA_STRING)
+  else if (v->kind == WA_STRING || v->kind == WA_JSON)
     wa__text_add(b, "%s", v->string ? v->string : "");
+  else if (v->kind == WA_BYTES)
+    wa__text_add(b, "<%zu bytes>", v->length);
   else
     wa__text_add(b, "None");
 }

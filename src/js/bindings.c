@@ -34,6 +34,8 @@ EMSCRIPTEN_KEEPALIVE int wa_js_state(const wa_task *t) { return t->state; }
 EMSCRIPTEN_KEEPALIVE int wa_js_result_kind(const wa_task *t) { return t->result.kind; }
 EMSCRIPTEN_KEEPALIVE double wa_js_result_number(const wa_task *t) { return t->result.number; }
 EMSCRIPTEN_KEEPALIVE const char *wa_js_result_string(const wa_task *t) { return t->result.string; }
+EMSCRIPTEN_KEEPALIVE const void *wa_js_result_bytes(const wa_task *t) { return t->result.bytes; }
+EMSCRIPTEN_KEEPALIVE size_t wa_js_result_length(const wa_task *t) { return t->result.length; }
 
 /* The error a failed or cancelled task ended with (borrowed), or NULL. */
 EMSCRIPTEN_KEEPALIVE wa_error *wa_js_task_outcome(wa_task *t) {

@@ -19,6 +19,12 @@ mergeInto(LibraryManager.library, {
   wa_host_error_freed: function (id) {
     Module['waHost'].errorFreed(id);
   },
+  wa_host_call_start: function (f, name, args) {
+    return Module['waHost'].callStart(f, name, args);
+  },
+  wa_host_call_abort: function (id) {
+    Module['waHost'].callAbort(id);
+  },
   wa_host_report: function (ptr, len) {
     Module['waHost'].report(len < 0 ? UTF8ToString(ptr) : UTF8ToString(ptr, len));
   },

@@ -99,7 +99,7 @@ function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('createRuntime: options must be an object');
   }
-  refuseUnknown(options, 'createRuntime', ['clock', 'print', 'onError', 'stackSize', 'asyncifySize', 'module', 'wasm']);
+  refuseUnknown(options, 'createRuntime', ['clock', 'print', 'onError', 'stackSize', 'asyncifySize', 'module', 'wasm', 'host']);
   const {
     clock = 'real',
     print = (line) => console.log(line),
@@ -108,7 +108,12 @@ function checkOptions(options) {
     asyncifySize = 4096,
     module = defaultModule,
     wasm,
+    host = {},
   } = options;
+  if (host === null || typeof host !== 'object') {
+    throw new TypeError(`createRuntime: host must be an object of functions by name, not ${describe(host)}`);
+  }
+  for (const [name, fn] of Object.entries(host)) checkHostFunction(name, fn, 'createRuntime: host');
   if (clock !== 'real' && clock !== 'virtual') {
     throw new TypeError(`createRuntime: clock must be 'real' or 'virtual', not ${describe(clock)}`);
   }
@@ -133,7 +138,12 @@ function checkOptions(options) {
     checkWasm(wasm, 'wasm');
   }
   const chosen = wasm === undefined ? module : { factory: module.factory, wasm };
-  return { clock, print, onError, stackSize, asyncifySize, module: chosen };
+  return { clock, print, onError, stackSize, asyncifySize, module: chosen, host: { ...host } };
+}
+
+function checkHostFunction(name, fn, what) {
+  if (typeof name !== 'string' || !name) throw new TypeError(`${what}: a host function's name must be a non-empty string, not ${describe(name)}`);
+  if (typeof fn !== 'function') throw new TypeError(`${what}: host function '${name}' must be a function, not ${describe(fn)}`);
 }
 
 function checkWasm(wasm, what) {
@@ -260,6 +270,9 @@ class Runtime {
   #hostCallbacks = new Map();
   #recorders = new Set(); // rt.trace()s running
   #nextHostId = 1;
+  #hostFns = new Map();   // name -> the functions C calls (wa_host_call)
+  #hostCalls = new Map(); // id -> {ptr, controller, name}: calls not settled
+  #nextCallId = 1;
   #disarm = null;     // cancels the armed host timer
   #armedNow = false;  // the armed timer is a zero-delay one
   #pumping = false;
@@ -289,6 +302,9 @@ class Runtime {
     host.taskCancel = (id) => this.#abortJsTask(id);
     host.taskDrop = (id) => this.#jsTasks.delete(id);
     host.errorFreed = (id) => this.#errors.delete(id);
+    host.callStart = (ptr, name, args) => this.#startHostCall(ptr, name, args);
+    host.callAbort = (id) => this.#abortHostCall(id);
+    for (const [name, fn] of Object.entries(opts.host)) this.#hostFns.set(name, fn);
     if (m._wa_js_init(opts.clock === 'virtual' ? 1 : 0, opts.stackSize, opts.asyncifySize) < 0) {
       throw new MemoryError(`createRuntime: no memory for the ${opts.stackSize}-byte run stack`);
     }
@@ -373,6 +389,8 @@ class Runtime {
     await this.#atIterationEnd((id) => m._wa_js_shutdown_finish(id));
     this.#closed = true;
     this.#arm(-1);
+    // Calls no task awaits any more: nothing will read what they settle with.
+    for (const id of [...this.#hostCalls.keys()]) this.#abortHostCall(id);
   }
 
   // Asks C (through start(id)) to call back at an iteration's end; resolves
@@ -382,6 +400,129 @@ class Runtime {
       start(this.#registerHostCallback((ptr) => resolve(read(ptr))));
       this.#wake();
     });
+  }
+
+  // ---- host functions (wa_host_call) --------------------------------------
+
+  /** Makes fn(args, {signal}) callable from C as wa_host_call(name, args),
+   *  replacing any function of that name. Its promise's value becomes the
+   *  call's result (undefined/null, a number, a string, bytes, or else
+   *  JSON); cancelling the call aborts signal. */
+  provide(name, fn) {
+    this.#open('provide');
+    checkHostFunction(name, fn, 'provide');
+    this.#hostFns.set(name, fn);
+  }
+
+  // wa_host_call, inside the caller's step: the id of the call, or 0 with
+  // the error raised in C. The function runs in a microtask, once the
+  // wasm call is over, so that it never runs inside the module.
+  #startHostCall(ptr, namePtr, argsPtr) {
+    const m = this.#m;
+    const name = m.UTF8ToString(namePtr);
+    const fn = this.#hostFns.get(name);
+    let args;
+    try {
+      if (!fn) {
+        const known = [...this.#hostFns.keys()].map((n) => `'${n}'`).join(', ');
+        throw errorOfType('LookupError', `no host function '${name}' (registered: ${known || 'none'})`);
+      }
+      args = this.#hostArgs(argsPtr, name);
+    } catch (error) {
+      m._wa_js_err_raise(this.#errorToC(error));
+      return 0;
+    }
+    const id = this.#nextCallId++;
+    // ptr stays good while the call is in #hostCalls: C ends the future
+    // only through #endHostCall, or after #abortHostCall forgot it.
+    const call = { ptr, name, controller: new AbortController() };
+    this.#hostCalls.set(id, call);
+    queueMicrotask(() => {
+      if (!this.#hostCalls.has(id)) return; // cancelled already
+      let promise;
+      try {
+        promise = Promise.resolve(fn(args, { signal: call.controller.signal }));
+      } catch (error) {
+        promise = Promise.reject(error);
+      }
+      promise.then((v) => this.#endHostCall(id, true, v), (e) => this.#endHostCall(id, false, e));
+    });
+    return id;
+  }
+
+  // The C arguments as an object: numbers, strings, bytes (a copy).
+  #hostArgs(argsPtr, name) {
+    const m = this.#m;
+    const entries = [];
+    for (let i = 0, n = argsPtr ? m._wa_js_args_count(argsPtr) : 0; i < n; i++) {
+      const key = m.UTF8ToString(m._wa_js_args_entry(argsPtr, i));
+      switch (m._wa_js_args_kind()) {
+        case 1: entries.push([key, m._wa_js_args_number()]); break;
+        case 2: entries.push([key, m.UTF8ToString(m._wa_js_args_string())]); break;
+        case 3: {
+          const p = m._wa_js_args_bytes() >>> 0;
+          entries.push([key, m.HEAPU8.slice(p, p + (m._wa_js_args_length() >>> 0))]);
+          break;
+        }
+        default:
+          throw new TypeError(`wa_host_call('${name}'): argument '${key}' is a pointer, which JavaScript cannot take`);
+      }
+    }
+    return Object.fromEntries(entries);
+  }
+
+  // Runs in a promise reaction: it must not throw.
+  #endHostCall(id, ok, value) {
+    const call = this.#hostCalls.get(id);
+    if (!call) return; // cancelled: what it settled with is dropped
+    this.#hostCalls.delete(id);
+    this.#settleHostCall(call, ok, value);
+    this.#wake();
+  }
+
+  #settleHostCall({ ptr, name }, ok, value) {
+    const m = this.#m;
+    const fail = (error) => m._wa_js_call_settle(ptr, this.#errorToC(error), 0, 0, 0, 0, 0);
+    if (!ok) return fail(value);
+    if (value === undefined || value === null) return m._wa_js_call_settle(ptr, 0, 0, 0, 0, 0, 0);
+    if (typeof value === 'number') return m._wa_js_call_settle(ptr, 0, 1, value, 0, 0, 0);
+    if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+      const bytes = value instanceof ArrayBuffer ? new Uint8Array(value)
+        : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      const p = m._malloc(bytes.length || 1);
+      if (!p) return fail(new MemoryError(`no memory for the ${bytes.length} bytes host function '${name}' returned`));
+      try {
+        m.HEAPU8.set(bytes, p >>> 0);
+        return m._wa_js_call_settle(ptr, 0, 3, 0, 0, p, bytes.length);
+      } finally {
+        m._free(p);
+      }
+    }
+    let kind = 2;
+    let text = value;
+    if (typeof value !== 'string') {
+      kind = 4;
+      try {
+        text = JSON.stringify(value);
+      } catch (error) {
+        return fail(new TypeError(`host function '${name}' returned a value JSON cannot hold: ${error?.message}`));
+      }
+      if (text === undefined) return fail(new TypeError(`host function '${name}' returned ${describe(value)}, which C cannot take`));
+    }
+    try {
+      this.#withCStrings([wellFormed(text)], (s) => m._wa_js_call_settle(ptr, 0, kind, 0, s, 0, 0));
+    } catch (error) {
+      fail(error); // no memory for the text
+    }
+  }
+
+  // The call's future is being cancelled (in C, now): forget it, and abort
+  // its signal once the C call is over (the listeners are user code).
+  #abortHostCall(id) {
+    const call = this.#hostCalls.get(id);
+    if (!call) return;
+    this.#hostCalls.delete(id);
+    queueMicrotask(() => call.controller.abort(new CancelledError()));
   }
 
   // Every call of the API checks it is not closed.
@@ -397,11 +538,12 @@ class Runtime {
 
   /** Counters: tasks alive (not yet freed), C tasks' fibers allocated and
    *  idle in the pool (slabs, idleSlabs), handles ready to run, timers
-   *  pending, wasm memory bytes. */
+   *  pending, wasm memory bytes, host function calls pending. */
   stats() { // works once closed too: what is left
     const stat = (i) => this.#m._wa_js_stat(i);
     return {
       tasks: stat(0), slabs: stat(1), idleSlabs: stat(2), ready: stat(3), timers: stat(4), memory: stat(5),
+      hostCalls: this.#hostCalls.size,
     };
   }
 
@@ -1231,7 +1373,14 @@ function traceEvent(kind, time, value, task, other, what, text, coroutine) {
 // have none: a JS task's result stays in JS, with its Task). JSON has no
 // infinities or NaN: a saved trace (toJSON) has null for those.
 function traceResult(kind, text) {
-  if (kind === 'string') return text ?? '';
+  if (kind === 'string' || kind === 'bytes') return text ?? '';
+  if (kind === 'json') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
   if (kind === 'none') return null;
   return { inf: Infinity, '-inf': -Infinity, nan: NaN, '-nan': NaN }[text] ?? Number(text);
 }

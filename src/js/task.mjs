@@ -7,6 +7,8 @@ import { InvalidStateError, checkText, describe } from './errors.mjs';
 const STATES = ['pending', 'done', 'failed', 'cancelled'];
 const RESULT_NUMBER = 1;
 const RESULT_STRING = 2;
+const RESULT_BYTES = 3;
+const RESULT_JSON = 4;
 
 const pointers = new WeakMap(); // Task -> {port, ptr}, for the runtime
 
@@ -171,6 +173,12 @@ export class Task {
         return m._wa_js_result_number(this.#ptr);
       case RESULT_STRING:
         return m.UTF8ToString(m._wa_js_result_string(this.#ptr));
+      case RESULT_BYTES: { // a copy: the task's memory may go
+        const p = m._wa_js_result_bytes(this.#ptr) >>> 0;
+        return m.HEAPU8.slice(p, p + (m._wa_js_result_length(this.#ptr) >>> 0));
+      }
+      case RESULT_JSON:
+        return JSON.parse(m.UTF8ToString(m._wa_js_result_string(this.#ptr)));
       default:
         return undefined;
     }

@@ -38,7 +38,18 @@ export interface RuntimeOptions {
   wasm?: URL | string | ArrayBuffer | ArrayBufferView;
   /** A module built with your own coroutines (default: the package's). */
   module?: ModuleSource;
+  /** Functions C calls with wa_host_call(name, args), by name (more with
+   *  rt.provide). */
+  host?: Record<string, HostFunction>;
 }
+
+/** What C passes (its wa_args: numbers, strings, bytes) and a signal that
+ *  aborts when the call is cancelled. Its value goes back to C: undefined
+ *  or null (none), a number, a string, bytes, or anything else as JSON. */
+export type HostFunction = (
+  args: Record<string, number | string | Uint8Array>,
+  options: { signal: AbortSignal },
+) => unknown;
 
 export interface TaskOptions {
   /** The task's name (default "Task-<n>"). */
@@ -66,6 +77,8 @@ export interface Stats {
   ready: number;
   timers: number;
   memory: number;
+  /** Host function calls (wa_host_call) not yet settled or cancelled. */
+  hostCalls: number;
 }
 
 /** What a task can await: a Task of the same runtime, or a promise. */
@@ -233,6 +246,9 @@ export interface Runtime {
   cancelTask(id: number, message?: string | null): boolean;
   /** The pending tasks as a tree by creator, like `python -m asyncio pstree`. */
   formatTaskTree(): string;
+  /** Makes fn callable from C as wa_host_call(name, args), replacing any
+   *  function of that name. */
+  provide(name: string, fn: HostFunction): void;
 }
 
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>;
