@@ -91,8 +91,7 @@ static int check_settable(wa_task *f, const char *what) {
   if (f->ops != &user_ops)
     return wa_raise("RuntimeError", "%s %s does not support %s", f->ops->type, f->name, what), WA_ESTATE;
   if (f->state == TASK_PENDING) return WA_OK;
-  wa_raise("InvalidStateError", "%s: <Future %s>", f->state == TASK_CANCELLED ? "CANCELLED" : "FINISHED",
-           f->state == TASK_CANCELLED ? "cancelled" : "finished");
+  wa_raise("InvalidStateError", "invalid state"); /* CPython's words */
   return WA_ESTATE;
 }
 

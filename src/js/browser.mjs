@@ -5,7 +5,7 @@
 import { fetchBytes, runtimeFactory } from './runtime.mjs';
 
 export {
-  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Task, TaskGroup, TaskContext,
+  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Future, Task, TaskGroup, TaskContext,
   TraceRecorder,
 } from './runtime.mjs';
 

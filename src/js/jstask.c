@@ -149,6 +149,20 @@ EMSCRIPTEN_KEEPALIVE wa_task *wa_js_future_new(const char *name) {
   return wa__future_new(name, NULL, NULL);
 }
 
+/* rt.createFuture(): the user's future (wa_future_new); NULL when out of
+   memory. */
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_user_future_new(void) { return wa_future_new(NULL); }
+
+/* Future.setResult / setException: ends f with err (a reference given up)
+   or with a value as wa_js_call_settle takes it. 0, or negative with the
+   error raised. */
+EMSCRIPTEN_KEEPALIVE int wa_js_user_future_settle(wa_task *f, wa_error *err, int kind, double number,
+                                                  const char *text, const void *bytes, size_t length) {
+  if (err) return wa_future_set_exception(f, err);
+  wa_value v = {.kind = (wa_kind)kind, .number = number, .string = text, .bytes = bytes, .length = length};
+  return wa_future_set_result(f, &v);
+}
+
 /* asyncio.sleep for JS tasks: a future a timer ends. */
 static void sleep_done(void *arg) {
   wa_task *f = arg;

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { fetchBytes, runtimeFactory } from './runtime.mjs';
 
 export {
-  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Task, TaskGroup, TaskContext,
+  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Future, Task, TaskGroup, TaskContext,
   TraceRecorder,
 } from './runtime.mjs';
 

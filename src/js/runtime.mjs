@@ -14,11 +14,11 @@ import {
   CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, checkText, describe,
   errorOfType, errorParts, wellFormed,
 } from './errors.mjs';
-import { Task, freeWhenCollected, pointerOf } from './task.mjs';
+import { Future, Task, freeWhenCollected, pointerOf } from './task.mjs';
 import { TaskGroup, TaskContext, checkDelay } from './jstask.mjs';
 
 export {
-  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Task, TaskGroup, TaskContext,
+  CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Future, Task, TaskGroup, TaskContext,
 };
 
 // Longest delay a host timer takes: longer ones fire at once in browsers and
@@ -139,6 +139,18 @@ function checkOptions(options) {
   }
   const chosen = wasm === undefined ? module : { factory: module.factory, wasm };
   return { clock, print, onError, stackSize, asyncifySize, module: chosen, host: { ...host } };
+}
+
+// A value for C as JSON text, or the TypeError saying why it cannot be:
+// `what` names who gave it.
+function jsonForC(value, what) {
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    return new TypeError(`${what} a value JSON cannot hold: ${error?.message}`);
+  }
+  return text === undefined ? new TypeError(`${what} ${describe(value)}, which C cannot take`) : text;
 }
 
 function checkHostFunction(name, fn, what) {
@@ -482,38 +494,67 @@ class Runtime {
 
   #settleHostCall({ ptr, name }, ok, value) {
     const m = this.#m;
-    const fail = (error) => m._wa_js_call_settle(ptr, this.#errorToC(error), 0, 0, 0, 0, 0);
+    this.#valueToC(ok, value, `host function '${name}' returned`,
+      (...v) => m._wa_js_call_settle(ptr, ...v));
+  }
+
+  // Hands a JS outcome to C as settle(error, kind, number, text, bytes,
+  // length) takes it: an error (ok false: value is what was thrown), or
+  // none, a number, a string, bytes (copied), or else JSON text; a value C
+  // cannot take becomes a TypeError naming `what` (what returned it).
+  #valueToC(ok, value, what, settle) {
+    const m = this.#m;
+    const fail = (error) => settle(this.#errorToC(error), 0, 0, 0, 0, 0);
     if (!ok) return fail(value);
-    if (value === undefined || value === null) return m._wa_js_call_settle(ptr, 0, 0, 0, 0, 0, 0);
-    if (typeof value === 'number') return m._wa_js_call_settle(ptr, 0, 1, value, 0, 0, 0);
+    if (value === undefined || value === null) return settle(0, 0, 0, 0, 0, 0);
+    if (typeof value === 'number') return settle(0, 1, value, 0, 0, 0);
     if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
       const bytes = value instanceof ArrayBuffer ? new Uint8Array(value)
         : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
       const p = m._malloc(bytes.length || 1);
-      if (!p) return fail(new MemoryError(`no memory for the ${bytes.length} bytes host function '${name}' returned`));
+      if (!p) return fail(new MemoryError(`no memory for the ${bytes.length} bytes ${what}`));
       try {
         m.HEAPU8.set(bytes, p >>> 0);
-        return m._wa_js_call_settle(ptr, 0, 3, 0, 0, p, bytes.length);
+        return settle(0, 3, 0, 0, p, bytes.length);
       } finally {
         m._free(p);
       }
     }
-    let kind = 2;
-    let text = value;
-    if (typeof value !== 'string') {
-      kind = 4;
-      try {
-        text = JSON.stringify(value);
-      } catch (error) {
-        return fail(new TypeError(`host function '${name}' returned a value JSON cannot hold: ${error?.message}`));
-      }
-      if (text === undefined) return fail(new TypeError(`host function '${name}' returned ${describe(value)}, which C cannot take`));
-    }
+    const kind = typeof value === 'string' ? 2 : 4;
+    const text = kind === 2 ? value : jsonForC(value, what);
+    if (text instanceof TypeError) return fail(text);
     try {
-      this.#withCStrings([wellFormed(text)], (s) => m._wa_js_call_settle(ptr, 0, kind, 0, s, 0, 0));
+      return this.#withCStrings([wellFormed(text)], (s) => settle(0, kind, 0, s, 0, 0));
     } catch (error) {
-      fail(error); // no memory for the text
+      return fail(error); // no memory for the text
     }
+  }
+
+  /** asyncio.Future: a Task with no body that code ends (setResult,
+   *  setException, cancel). JS tasks await it with ctx.wait; C sees its
+   *  value as a host function's (a number, a string, bytes or JSON). */
+  createFuture() {
+    this.#open('createFuture');
+    const m = this.#m;
+    const ptr = m._wa_js_user_future_new();
+    if (!ptr) throw new MemoryError('createFuture: no memory for a future');
+    let value;
+    const settle = (ok, v, what) => {
+      this.#open(what);
+      if (m._wa_js_state(ptr) !== 0) throw new InvalidStateError('invalid state'); // CPython's words
+      const plain = v === undefined || v === null || typeof v === 'number' || typeof v === 'string' ||
+        v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+      if (ok && !plain) {
+        const json = jsonForC(v, `${what}: got`);
+        if (json instanceof TypeError) throw json; // the future stays pending
+      }
+      // What C raises (no memory for the value) is thrown here.
+      this.#asTask(0, () => this.#valueToC(ok, v, `${what}(): got`,
+        (...c) => m._wa_js_user_future_settle(ptr, ...c)));
+      if (ok) value = v;
+      this.#wake();
+    };
+    return new Future(this.#port, ptr, settle, () => value);
   }
 
   // The call's future is being cancelled (in C, now): forget it, and abort

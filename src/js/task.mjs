@@ -189,3 +189,25 @@ export class Task {
     return this.#error;
   }
 }
+
+/** asyncio.Future, made by rt.createFuture(): a Task that code ends. */
+export class Future extends Task {
+  #settle;
+
+  /** Made by the runtime, never directly. */
+  constructor(port, ptr, settle, value) {
+    super(port, ptr, value);
+    this.#settle = settle;
+  }
+
+  /** Ends it with value (InvalidStateError when it is done). */
+  setResult(value) {
+    this.#settle(true, value, 'setResult');
+  }
+
+  /** Ends it with error, which awaiting it throws (InvalidStateError when
+   *  it is done). */
+  setException(error) {
+    this.#settle(false, error, 'setException');
+  }
+}

@@ -111,6 +111,15 @@ export declare class Task<T = unknown> implements PromiseLike<T> {
   finally(onFinally?: (() => void) | null): Promise<T>;
 }
 
+/** asyncio.Future, made by rt.createFuture(): a Task that code ends. */
+export declare class Future<T = unknown> extends Task<T> {
+  /** Ends it with value; InvalidStateError when it is done. */
+  setResult(value: T): void;
+  /** Ends it with error, which awaiting it throws; InvalidStateError when
+   *  it is done. */
+  setException(error: unknown): void;
+}
+
 /** Given to a JS task's function: its task, its signal, its awaits. */
 export declare class TaskContext {
   private constructor();
@@ -249,6 +258,8 @@ export interface Runtime {
   /** Makes fn callable from C as wa_host_call(name, args), replacing any
    *  function of that name. */
   provide(name: string, fn: HostFunction): void;
+  /** asyncio.Future: a Task with no body that code ends. */
+  createFuture<T = unknown>(): Future<T>;
 }
 
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>;

@@ -4,7 +4,7 @@
 import {
   CancelledError, ExceptionGroup, MemoryError, TimeoutError, createRuntime,
   TraceRecorder, type Runtime, type Task, type TaskContext, type TaskGroup, type TimeoutScope, type TraceEvent,
-  type TaskInfo,
+  type TaskInfo, Future, type HostFunction,
 } from 'wasyncio';
 
 export async function main(): Promise<number> {
@@ -48,6 +48,14 @@ export async function main(): Promise<number> {
   console.log(recorder.events().length, recorder.dropped, infos[0]?.children, tree, rt.callGraph(c).awaitedBy.length,
     recorder instanceof TraceRecorder);
   recorder.stop();
+  const fetchText: HostFunction = async ({ url }, { signal }) => (signal.aborted ? '' : `text of ${String(url)}`);
+  rt.provide('fetchText', fetchText);
+  const fut: Future<string> = rt.createFuture<string>();
+  fut.setResult('done');
+  if (!(fut instanceof Future)) throw new Error('not a Future');
+  const read: string = await fut;
+  const hostCalls: number = rt.stats().hostCalls + read.length;
+  if (hostCalls < 0) fut.setException(new Error('never'));
   await rt.close();
   return (await grouped).length + (await timed) + (await waited) + (await shielded) + (await rt.sleep(1, 2));
 }

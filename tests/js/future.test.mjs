@@ -1,0 +1,124 @@
+// rt.createFuture(): asyncio.Future for JavaScript (runtime.mjs, task.mjs's
+// Future), over the C side's wa_future_new (src/core/future.c).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { testRuntime, settle } from '../helpers.mjs';
+import { findPython } from '../coroutines/scenario/harness.mjs';
+
+// The same program as tests/js/hostcall.test.mjs's, with JS tasks.
+const PROGRAM_PY = `
+import asyncio
+async def main():
+    loop = asyncio.get_running_loop()
+    log = []
+    f = loop.create_future()
+    async def waiter():
+        try:
+            v = await f
+            log.append(f"waiter got {v}")
+        except BaseException as e:
+            log.append(f"waiter {type(e).__name__}")
+    t = asyncio.create_task(waiter())
+    f.add_done_callback(lambda fut: log.append("callback"))
+    await asyncio.sleep(0)
+    f.set_result(42)
+    try:
+        f.set_result(43)
+    except asyncio.InvalidStateError as e:
+        log.append(f"InvalidStateError: {e}")
+    await t
+    g = loop.create_future()
+    g.set_exception(ValueError("bad"))
+    try:
+        await g
+    except ValueError:
+        log.append("g ValueError")
+    h = loop.create_future()
+    log.append(f"cancel {h.cancel('why')} {h.cancel()}")
+    try:
+        await h
+    except asyncio.CancelledError as e:
+        log.append(f"h CancelledError {e}")
+    try:
+        h.set_result(1)
+    except asyncio.InvalidStateError as e:
+        log.append(f"InvalidStateError: {e}")
+    print("; ".join(log))
+asyncio.run(main())
+`;
+
+test('a future behaves as CPython 3.13\'s: results, exceptions, cancel, callbacks, InvalidStateError', async () => {
+  const { cmd, env } = findPython();
+  const py = spawnSync(cmd, ['-c', PROGRAM_PY], { env, encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  const { rt } = await testRuntime();
+  const log = await rt.run(async (ctx) => {
+    const out = [];
+    const f = rt.createFuture();
+    const t = rt.createTask(async (c) => {
+      try {
+        out.push(`waiter got ${await c.wait(f)}`);
+      } catch (e) {
+        out.push(`waiter ${e.name}`);
+      }
+    });
+    f.addDoneCallback(() => out.push('callback'));
+    await ctx.sleep(0);
+    f.setResult(42);
+    try {
+      f.setResult(43);
+    } catch (e) {
+      out.push(`${e.name}: ${e.message}`);
+    }
+    await ctx.wait(t);
+    const g = rt.createFuture();
+    const bad = new Error('bad');
+    bad.name = 'ValueError';
+    g.setException(bad);
+    try {
+      await ctx.wait(g);
+    } catch (e) {
+      out.push(`g ${e.name}`);
+    }
+    const h = rt.createFuture();
+    out.push(`cancel ${h.cancel('why') ? 'True' : 'False'} ${h.cancel() ? 'True' : 'False'}`);
+    try {
+      await ctx.wait(h);
+    } catch (e) {
+      out.push(`h ${e.name} ${e.message}`);
+    }
+    try {
+      h.setResult(1);
+    } catch (e) {
+      out.push(`${e.name}: ${e.message}`);
+    }
+    return out.join('; ');
+  });
+  assert.equal(log, py.stdout.trim());
+});
+
+test('a future keeps the JS value for JS and the thrown error as it was; C reads what it can take', async () => {
+  const { rt } = await testRuntime();
+  const value = { list: [1, 'two'] };
+  const f = rt.createFuture();
+  f.setResult(value);
+  assert.equal(f.result(), value, 'the same object, not a copy');
+  assert.equal(await f, value);
+  const error = new RangeError('out');
+  const g = rt.createFuture();
+  g.setException(error);
+  assert.equal(g.exception(), error);
+  assert.equal((await settle(g)).error, error);
+  const b = rt.createFuture();
+  b.setResult(new Uint8Array([1, 2, 3]));
+  assert.deepEqual([...await b], [1, 2, 3]);
+  const bad = rt.createFuture();
+  assert.throws(() => bad.setResult(10n), { name: 'TypeError', message: /^setResult: got a value JSON cannot hold: / });
+  assert.throws(() => bad.setResult(() => 1), { name: 'TypeError', message: /^setResult: got .*, which C cannot take$/ });
+  assert.equal(bad.done(), false, 'a value C cannot take leaves the future pending');
+  bad.setResult(true);
+  assert.equal(await bad, true);
+  await rt.close();
+  assert.throws(() => rt.createFuture(), { name: 'InvalidStateError', message: 'createFuture: the runtime is closed' });
+});
