@@ -86,7 +86,7 @@ export type Awaitable<T = unknown> = Task<T> | PromiseLike<T>;
 
 /** Something running on the runtime; awaiting it gives its result. */
 export declare class Task<T = unknown> implements PromiseLike<T> {
-  private constructor();
+  protected constructor();
   readonly id: number;
   readonly name: string;
   done(): boolean;
@@ -113,6 +113,7 @@ export declare class Task<T = unknown> implements PromiseLike<T> {
 
 /** asyncio.Future, made by rt.createFuture(): a Task that code ends. */
 export declare class Future<T = unknown> extends Task<T> {
+  private constructor();
   /** Ends it with value; InvalidStateError when it is done. */
   setResult(value: T): void;
   /** Ends it with error, which awaiting it throws; InvalidStateError when
