@@ -88,7 +88,7 @@ test('unknown options and a signal that is not an AbortSignal are TypeErrors nam
   for (const [call, message] of cases) assert.throws(call, { name: 'TypeError', message });
   await assert.rejects(createRuntime({ module: testModule, clok: 'virtual' }), {
     name: 'TypeError',
-    message: "createRuntime: unknown option 'clok' (it takes clock, print, onError, stackSize, asyncifySize, module, wasm)",
+    message: "createRuntime: unknown option 'clok' (it takes clock, print, onError, stackSize, asyncifySize, module, wasm, host)",
   });
   assert.equal(rt.stats().tasks, 0, 'no task was made by a refused call');
   assert.equal(await rt.run('greet', { who: 'x' }), 'hello, x');
