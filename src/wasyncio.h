@@ -284,6 +284,20 @@ int wa_sleep(double ms);
 /* The loop's monotonic clock; starts at 0 when the runtime starts. */
 double wa_time(void);
 
+/* loop.call_soon / call_later / call_at: fn(arg) runs from the loop, after
+   what is queued now (call_soon) or once its time has come (in deadline
+   order, equal deadlines in the order they were set). fn runs outside any
+   task and must not suspend. Each returns a handle the caller gives back
+   exactly once: wa_handle_cancel (fn will not run, if it has not; harmless
+   after it ran) or wa_handle_release (it runs as planned). NULL when fn is
+   NULL (TypeError), the time is NaN (ValueError) or out of memory. */
+typedef struct wa_handle wa_handle;
+wa_handle *wa_call_soon(void (*fn)(void *arg), void *arg);
+wa_handle *wa_call_later(double ms, void (*fn)(void *arg), void *arg);
+wa_handle *wa_call_at(double when, void (*fn)(void *arg), void *arg);
+void wa_handle_cancel(wa_handle *h);
+void wa_handle_release(wa_handle *h);
+
 /* ---- Arguments ---------------------------------------------------------- */
 
 /* Named numbers and strings, as JavaScript passes them ({param: 7}). */

@@ -98,6 +98,9 @@ typedef struct wa_timer {
   wa_task *owner;    /* kept alive while the handle is queued, or NULL */
   bool loop_owned;   /* the loop frees it once it ran or was cancelled */
   bool cancelled;    /* cancelled after it was queued */
+  bool held;         /* loop-owned, and the user holds it too (wa_call_*):
+                        freed by whichever of the two lets go last */
+  bool ran;          /* held, and it ran or was dropped */
   unsigned gen;      /* for fn's use (sleep.c: which of the owner's sleeps) */
 } wa_timer;
 

@@ -20,10 +20,10 @@ typedef struct {
   wa_handle_kind kind;
   wa_task *task;
   void *aux;
-} wa_handle;
+} ready_handle;
 
 static struct {
-  wa_handle *buf;
+  ready_handle *buf;
   unsigned head, count, cap; /* ring buffer; cap is a power of two */
   unsigned reserved;         /* handles that may be queued at once */
 } ready;
@@ -55,7 +55,7 @@ static int ready_grow(unsigned need) {
   if (need <= ready.cap) return WA_OK;
   unsigned cap = ready.cap ? ready.cap : 256;
   while (cap < need) cap *= 2;
-  wa_handle *buf = wa__alloc(cap * sizeof *buf);
+  ready_handle *buf = wa__alloc(cap * sizeof *buf);
   if (!buf) return WA_ERROR;
   for (unsigned i = 0; i < ready.count; i++)
     buf[i] = ready.buf[(ready.head + i) & (ready.cap - 1)];
@@ -92,11 +92,11 @@ void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
   wa_task *owner = handle_task(kind, task, aux);
   if (owner) wa__task_queued(owner);
   ready.buf[(ready.head + ready.count++) & (ready.cap - 1)] =
-      (wa_handle){kind, task, aux};
+      (ready_handle){kind, task, aux};
 }
 
-static wa_handle ready_pop(void) {
-  wa_handle h = ready.buf[ready.head];
+static ready_handle ready_pop(void) {
+  ready_handle h = ready.buf[ready.head];
   ready.head = (ready.head + 1) & (ready.cap - 1);
   ready.count--;
   return h;
@@ -145,11 +145,61 @@ void wa__call_cancel(wa_timer *h) {
   }
 }
 
+/* ---- the user's handles: loop.call_soon / call_later / call_at ---------- */
+
+/* A held handle: the user's until wa_handle_cancel or wa_handle_release. */
+static wa_handle *hold(wa_timer *h) {
+  if (!h) {
+    wa__nomem("a handle");
+    return NULL;
+  }
+  h->held = true;
+  return (wa_handle *)h;
+}
+
+static bool check_fn(wa_call_fn fn, double when, const char *what) {
+  if (!fn) return wa_raise("TypeError", "%s: the callback is NULL", what), false;
+  if (isnan(when)) return wa_raise("ValueError", "%s: the time is NaN", what), false;
+  return true;
+}
+
+wa_handle *wa_call_soon(wa_call_fn fn, void *arg) {
+  return check_fn(fn, 0, "wa_call_soon") ? hold(wa__call_soon(fn, arg)) : NULL;
+}
+
+wa_handle *wa_call_at(double when, wa_call_fn fn, void *arg) {
+  return check_fn(fn, when, "wa_call_at") ? hold(wa__call_at(when, fn, arg)) : NULL;
+}
+
+wa_handle *wa_call_later(double ms, wa_call_fn fn, void *arg) {
+  return check_fn(fn, ms, "wa_call_later") ? hold(wa__call_at(wa_time() + fmax(ms, 0), fn, arg)) : NULL;
+}
+
+void wa_handle_release(wa_handle *handle) {
+  wa_timer *h = (wa_timer *)handle;
+  if (!h) return;
+  if (h->ran)
+    timer_free(h);
+  else
+    h->held = false; /* the loop frees it after it runs */
+}
+
+void wa_handle_cancel(wa_handle *handle) {
+  wa_timer *h = (wa_timer *)handle;
+  if (!h) return;
+  if (h->ran) {
+    timer_free(h);
+    return;
+  }
+  h->held = false;
+  wa__call_cancel(h);
+}
+
 double wa_time(void) {
   return virtual_clock ? clock_now : emscripten_get_now() - clock_origin;
 }
 
-static void run_handle(wa_handle h) {
+static void run_handle(ready_handle h) {
   wa_task *owner = handle_task(h.kind, h.task, h.aux);
   switch (h.kind) {
   case H_STEP:
@@ -158,7 +208,12 @@ static void run_handle(wa_handle h) {
   case H_TIMER: {
     wa_timer *t = h.aux;
     if (!t->cancelled) t->fn(t->arg);
-    if (t->loop_owned) timer_free(t);
+    if (t->loop_owned) {
+      if (t->held)
+        t->ran = true; /* the user frees it (wa_handle_release) */
+      else
+        timer_free(t);
+    }
     break;
   }
   case H_DONE_CB:

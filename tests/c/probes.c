@@ -5,6 +5,7 @@
  */
 #include <emscripten.h>
 #include <emscripten/stack.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,3 +533,40 @@ static int trace_hooked(wa_task *self, const wa_args *args) {
   return wa_sleep(1); /* unhooked: prints nothing */
 }
 WA_EXPORT_COROUTINE(trace_hooked, "")
+
+/* ---- loop.call_soon / call_later / call_at (tests/core/loop.test.mjs) ---- */
+
+typedef struct {
+  char text[256];
+} handle_log;
+
+static handle_log *handles_log;
+
+static void log_label(void *arg) {
+  size_t used = strlen(handles_log->text);
+  snprintf(handles_log->text + used, sizeof handles_log->text - used, "%s%s", used ? " " : "", (const char *)arg);
+}
+
+/* The program the test runs on CPython 3.13 too, in C. */
+static int call_handles(wa_task *self, const wa_args *args) {
+  if (!(handles_log = wa_task_alloc(self, sizeof *handles_log))) return WA_ERROR;
+  wa_handle_release(wa_call_soon(log_label, "a"));
+  wa_handle *h = wa_call_later(10, log_label, "b");
+  wa_handle_release(wa_call_soon(log_label, "c"));
+  wa_handle_release(wa_call_later(5, log_label, "d"));
+  wa_handle_release(wa_call_at(wa_time() + 5, log_label, "e"));
+  wa_handle_cancel(h);
+  wa_handle_cancel(wa_call_soon(log_label, "f"));
+  wa_handle *r = wa_call_soon(log_label, "g");
+  wa_sleep(0);
+  log_label("after-sleep(0)");
+  wa_sleep(20);
+  wa_handle_cancel(r); /* after it ran: nothing, and it is freed */
+  log_label("end |");
+  if (wa_call_soon(NULL, NULL) == NULL) log_label((char *)wa_error_type(wa_error_current()));
+  wa_error_clear();
+  if (wa_call_later(NAN, log_label, "x") == NULL) log_label((char *)wa_error_type(wa_error_current()));
+  wa_error_clear();
+  return wa_return_string(self, handles_log->text);
+}
+WA_EXPORT_COROUTINE(call_handles, "")

@@ -1,7 +1,9 @@
 // The scheduler: iterations, the virtual clock, and the one host timer.
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { testRuntime } from '../helpers.mjs';
+import { findPython } from '../coroutines/scenario/harness.mjs';
 
 test('virtual clock: an hour of sleeping tasks takes no real time', async () => {
   const { rt, lines } = await testRuntime();
@@ -78,4 +80,40 @@ test('a busy task does not starve the host: the pump hands control back between 
   await rt.run('ticker', { label: 'x', n: 40, busy_ms: 5 });
   clearInterval(interval);
   assert.ok(hostTurns >= 5, `the host event loop ran ${hostTurns} times meanwhile`);
+});
+
+const CALL_HANDLES_PY = `
+import asyncio
+async def main():
+    loop = asyncio.get_running_loop()
+    log = []
+    loop.call_soon(log.append, 'a')
+    h = loop.call_later(0.010, log.append, 'b')
+    loop.call_soon(log.append, 'c')
+    loop.call_later(0.005, log.append, 'd')
+    loop.call_at(loop.time() + 0.005, log.append, 'e')
+    h.cancel()
+    loop.call_soon(log.append, 'f').cancel()
+    r = loop.call_soon(log.append, 'g')
+    await asyncio.sleep(0)
+    log.append('after-sleep(0)')
+    await asyncio.sleep(0.020)
+    r.cancel()
+    log.append('end')
+    print(' '.join(log))
+asyncio.run(main())
+`;
+
+test('wa_call_soon, wa_call_later, wa_call_at and their handles run and cancel as CPython 3.13\'s loop does', async () => {
+  const { cmd, env } = findPython();
+  const py = spawnSync(cmd, ['-c', CALL_HANDLES_PY], { env, encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  const { rt } = await testRuntime();
+  const before = rt.stats().timers;
+  const [log, refused] = (await rt.run('call_handles')).split(' | ');
+  assert.equal(log, py.stdout.trim());
+  assert.equal(rt.stats().timers, before, 'no handle left in the heap');
+  // Beyond CPython (which takes both, and fails later or never fires): a
+  // NULL callback and a NaN time are refused at once.
+  assert.equal(refused, 'TypeError ValueError');
 });
