@@ -104,8 +104,7 @@ static int wait_future(wa_task *self, const wa_args *args) {
   return WA_OK;
 }
 
-/* The program in tests/js/hostcall.test.mjs, in C: CPython 3.13 prints the
-   same log for its asyncio version. */
+/* tests/js/futures.py in C: CPython 3.13 prints the same log. */
 static int future_basics(wa_task *self, const wa_args *args) {
   log_t *log = wa_task_alloc(self, sizeof *log);
   if (!log) return WA_ERROR;
@@ -118,7 +117,7 @@ static int future_basics(wa_task *self, const wa_args *args) {
   wa_sleep(0);
   wa_future_set_result(f, &(wa_value){.kind = WA_NUMBER, .number = 42});
   if (wa_future_set_result(f, &(wa_value){.kind = WA_NUMBER, .number = 43}) == WA_ESTATE)
-    say(log, "%s", wa_error_type(wa_error_current()), 0);
+    say(log, "InvalidStateError: %s", wa_error_message(wa_error_current()), 0);
   wa_error_clear();
   wa_task_join(t);
   wa_task_release(t);
@@ -134,6 +133,9 @@ static int future_basics(wa_task *self, const wa_args *args) {
   bool first = wa_task_cancel(h, "why"), second = wa_task_cancel(h, NULL);
   say(log, first ? "cancel True %s" : "cancel False %s", second ? "True" : "False", 0);
   if (wa_task_join(h) == WA_ECANCELLED) say(log, "h CancelledError %s", wa_error_message(wa_error_current()), 0);
+  wa_error_clear();
+  if (wa_future_set_result(h, NULL) == WA_ESTATE)
+    say(log, "InvalidStateError: %s", wa_error_message(wa_error_current()), 0);
   wa_error_clear();
   wa_task_release(h);
 

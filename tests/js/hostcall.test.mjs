@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { testRuntime, settle } from '../helpers.mjs';
 import { findPython } from '../coroutines/scenario/harness.mjs';
 
@@ -175,57 +176,9 @@ test('calls that end, fail or are cancelled leave nothing behind; close() aborts
   assert.equal(rt.stats().hostCalls, 0);
 });
 
-const FUTURES_PY = `
-import asyncio
-async def main():
-    loop = asyncio.get_running_loop()
-    log = []
-    f = loop.create_future()
-    async def waiter():
-        try:
-            v = await f
-            log.append(f"waiter got {v}")
-        except BaseException as e:
-            log.append(f"waiter {type(e).__name__}")
-    t = asyncio.create_task(waiter())
-    f.add_done_callback(lambda fut: log.append("callback"))
-    await asyncio.sleep(0)
-    f.set_result(42)
-    try:
-        f.set_result(43)
-    except asyncio.InvalidStateError:
-        log.append("InvalidStateError")
-    await t
-    g = loop.create_future()
-    g.set_exception(ValueError("bad"))
-    try:
-        await g
-    except ValueError:
-        log.append("g ValueError")
-    h = loop.create_future()
-    log.append(f"cancel {h.cancel('why')} {h.cancel()}")
-    try:
-        await h
-    except asyncio.CancelledError as e:
-        log.append(f"h CancelledError {e}")
-    k = loop.create_future()
-    k.set_exception(asyncio.CancelledError("x"))
-    log.append(f"k cancelled={k.cancelled()}")
-    try:
-        await k
-    except asyncio.CancelledError:
-        log.append("k CancelledError")
-    try:
-        asyncio.current_task().set_result(1)
-    except RuntimeError:
-        log.append("task: RuntimeError")
-    print("; ".join(log))
-asyncio.run(main())
-`;
-
 test('wa_future_new: results, exceptions, cancel, callbacks and misuse as CPython 3.13 does them', async () => {
   const { cmd, env } = findPython();
-  const py = spawnSync(cmd, ['-c', FUTURES_PY], { env, encoding: 'utf8' });
+  const py = spawnSync(cmd, [fileURLToPath(new URL('./futures.py', import.meta.url))], { env, encoding: 'utf8' });
   assert.equal(py.status, 0, py.stderr);
   const { rt } = await testRuntime();
   assert.equal(await rt.run('future_basics'), py.stdout.trim());
