@@ -308,6 +308,9 @@ int wa_args_set_string(wa_args *a, const char *key, const char *value);
 /* For C callers only (JavaScript cannot pass one): a pointer the task may
    use but does not own, e.g. state shared by the tasks of one job. */
 int wa_args_set_pointer(wa_args *a, const char *key, void *value);
+/* A task or future the callee may join (the args hold a reference);
+   JavaScript passes a Task, Future or gather to a parameter "name:task". */
+int wa_args_set_task(wa_args *a, const char *key, wa_task *t);
 /* A copy of length bytes (a host function gets a Uint8Array). */
 int wa_args_set_bytes(wa_args *a, const char *key, const void *data, size_t length);
 bool wa_args_has(const wa_args *a, const char *key);
@@ -315,6 +318,8 @@ bool wa_args_has(const wa_args *a, const char *key);
 double wa_arg_number(const wa_args *a, const char *key);
 const char *wa_arg_string(const wa_args *a, const char *key);
 void *wa_arg_pointer(const wa_args *a, const char *key);
+/* Borrowed: good while the args are (a task's live as long as the task). */
+wa_task *wa_arg_task(const wa_args *a, const char *key);
 /* The bytes and their length (*length 0 and NULL when missing). */
 const void *wa_arg_bytes(const wa_args *a, const char *key, size_t *length);
 
@@ -370,7 +375,8 @@ void wa_print_task_tree(void);
 void wa_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Makes fn callable by name from JavaScript. params declares the arguments,
-   e.g. "param:number, label:string"; JavaScript checks calls against it. */
+   e.g. "param:number, label:string, data:json, other:task" ("name?:type"
+   when optional); JavaScript checks calls against it. */
 int wa_register(const char *name, wa_coro_fn fn, const char *params);
 
 /* Registers a coroutine when the module starts; put it after the function:

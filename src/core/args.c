@@ -9,7 +9,7 @@
 
 #include "internal.h"
 
-enum { ARG_POINTER = 100 }; /* a kind results never have */
+enum { ARG_POINTER = 100, ARG_TASK }; /* kinds results never have */
 
 /* 16 bytes: a sleeping task's arguments are part of what it costs. */
 typedef struct {
@@ -19,6 +19,7 @@ typedef struct {
     double number;
     char *string; /* owned */
     void *pointer;
+    wa_task *task; /* a reference */
     struct {
       unsigned char *data; /* owned */
       unsigned length;
@@ -29,6 +30,7 @@ typedef struct {
 static void arg_clear(wa_arg *it) {
   if (it->kind == WA_STRING) free(it->string);
   if (it->kind == WA_BYTES) free(it->bytes.data);
+  if (it->kind == ARG_TASK) wa_task_release(it->task);
 }
 
 struct wa_args {
@@ -113,6 +115,13 @@ int wa_args_set_bytes(wa_args *a, const char *key, const void *data, size_t leng
   return WA_OK;
 }
 
+int wa_args_set_task(wa_args *a, const char *key, wa_task *t) {
+  if (!a || !key || !t) return WA_EINVAL;
+  if (put(a, key, (wa_arg){.kind = ARG_TASK, .task = t}) < 0) return wa__nomem("an argument");
+  wa_task_retain(t);
+  return WA_OK;
+}
+
 bool wa_args_has(const wa_args *a, const char *key) { return find(a, key) != NULL; }
 
 double wa_arg_number(const wa_args *a, const char *key) {
@@ -128,6 +137,11 @@ const char *wa_arg_string(const wa_args *a, const char *key) {
 void *wa_arg_pointer(const wa_args *a, const char *key) {
   const wa_arg *it = find(a, key);
   return it && it->kind == ARG_POINTER ? it->pointer : NULL;
+}
+
+wa_task *wa_arg_task(const wa_args *a, const char *key) {
+  const wa_arg *it = find(a, key);
+  return it && it->kind == ARG_TASK ? it->task : NULL;
 }
 
 const void *wa_arg_bytes(const wa_args *a, const char *key, size_t *length) {
@@ -149,6 +163,6 @@ const char *wa__args_entry(const wa_args *a, int i, wa_value *out) {
   if (it->kind == WA_NUMBER) *out = (wa_value){.kind = WA_NUMBER, .number = it->number};
   if (it->kind == WA_STRING) *out = (wa_value){.kind = WA_STRING, .string = it->string};
   if (it->kind == WA_BYTES) *out = (wa_value){.kind = WA_BYTES, .bytes = it->bytes.data, .length = it->bytes.length};
-  if (it->kind == ARG_POINTER) out->bytes = it->pointer;
+  if (it->kind == ARG_POINTER || it->kind == ARG_TASK) out->bytes = it->pointer;
   return it->key;
 }

@@ -169,9 +169,9 @@ function checkWasm(wasm, what) {
 function parseParams(coroutine, spec) {
   const params = [];
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const match = /^([A-Za-z_]\w*)(\?)?\s*:\s*(number|string|json)$/.exec(part);
+    const match = /^([A-Za-z_]\w*)(\?)?\s*:\s*(number|string|json|task)$/.exec(part);
     if (!match) {
-      return { error: `${coroutine} declares a parameter JavaScript cannot pass: '${part}' (want name:number, name:string or name:json, name? when optional)` };
+      return { error: `${coroutine} declares a parameter JavaScript cannot pass: '${part}' (want name:number, name:string, name:json or name:task, name? when optional)` };
     }
     params.push({ name: match[1], type: match[3], optional: !!match[2] });
   }
@@ -1157,6 +1157,12 @@ class Runtime {
         continue;
       }
       const what = `${coroutine}(): argument '${p.name}'`;
+      if (p.type === 'task') {
+        const task = value instanceof Task ? pointerOf(value, this.#port) : 0;
+        if (!task) throw new TypeError(`${what} must be a Task of this runtime, not ${describe(value)}`);
+        given.push({ p, value: task }); // the C args hold a reference
+        continue;
+      }
       if (p.type !== 'json' && typeof value !== p.type) {
         throw new TypeError(`${what} must be a ${p.type}, not ${describe(value)}`);
       }
@@ -1167,9 +1173,9 @@ class Runtime {
     if (!ptr) throw new MemoryError(`${coroutine}(): no memory for the arguments`);
     try {
       for (const { p, value } of given) {
-        const rc = p.type === 'number'
-          ? this.#withCStrings([p.name], (k) => m._wa_args_set_number(ptr, k, value))
-          : this.#withCStrings([p.name, value], (k, v) => m._wa_args_set_string(ptr, k, v));
+        const rc = p.type === 'number' ? this.#withCStrings([p.name], (k) => m._wa_args_set_number(ptr, k, value))
+          : p.type === 'task' ? this.#withCStrings([p.name], (k) => m._wa_args_set_task(ptr, k, value))
+            : this.#withCStrings([p.name, value], (k, v) => m._wa_args_set_string(ptr, k, v));
         if (rc < 0) throw new MemoryError(`${coroutine}(): no memory for argument '${p.name}'`);
       }
     } catch (error) {

@@ -152,3 +152,13 @@ static int future_basics(wa_task *self, const wa_args *args) {
   return wa_return_string(self, log->text);
 }
 WA_EXPORT_COROUTINE(future_basics, "")
+
+/* Joins the task or future JS passed ("t:task") and returns its result. */
+static int await_task(wa_task *self, const wa_args *args) {
+  wa_task *t = wa_arg_task(args, "t");
+  int rc = wa_task_join(t);
+  wa_value v;
+  if (rc == WA_OK) rc = wa_task_result(t, &v);
+  return rc < 0 ? rc : wa_return_value(self, &v);
+}
+WA_EXPORT_COROUTINE(await_task, "t:task")

@@ -93,3 +93,32 @@ test('a future keeps the JS value for JS and the thrown error as it was; C reads
   await rt.close();
   assert.throws(() => rt.createFuture(), { name: 'InvalidStateError', message: 'createFuture: the runtime is closed' });
 });
+
+test('a C coroutine takes a Future or Task as a "name:task" argument and awaits it; cancelling it cancels the future', async () => {
+  const { rt } = await testRuntime();
+  assert.deepEqual(rt.parameters('await_task'), [{ name: 't', type: 'task', optional: false }]);
+  const f = rt.createFuture();
+  const c = rt.createTask('await_task', { t: f });
+  await rt.sleep(5);
+  assert.equal(c.done(), false, 'C waits on the future');
+  f.setResult('from JS');
+  assert.equal(await c, 'from JS');
+
+  const js = rt.createTask(async (ctx) => ctx.sleep(3, 7));
+  assert.equal(await rt.run('await_task', { t: js }), 7);
+  assert.equal(await rt.run('await_task', { t: rt.createTask('greet', { who: 'C' }) }), 'hello, C');
+
+  // asyncio: cancelling a task that awaits a future cancels the future.
+  const g = rt.createFuture();
+  const waiter = rt.createTask('await_task', { t: g });
+  await rt.sleep(1);
+  waiter.cancel('stop');
+  assert.equal((await settle(waiter)).error.name, 'CancelledError');
+  assert.equal(g.cancelled(), true);
+
+  const other = (await testRuntime()).rt;
+  assert.throws(() => rt.createTask('await_task', { t: other.createFuture() }),
+    { name: 'TypeError', message: /^await_task\(\): argument 't' must be a Task of this runtime, not / });
+  assert.throws(() => rt.createTask('await_task', { t: 5 }),
+    { name: 'TypeError', message: "await_task(): argument 't' must be a Task of this runtime, not 5" });
+});
