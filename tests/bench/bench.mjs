@@ -150,6 +150,7 @@ console.log(`| the same switch while rt.trace() records | ${fmt(wa.tracedSwitchU
 console.log(row(`spawn + join one trivial task, ${TASKS.toLocaleString('en')} tasks`, 'spawnUs'));
 console.log(row(`task group: spawn one trivial task into it, ${TASKS.toLocaleString('en')} tasks, then exit`, 'groupUs'));
 console.log(row(`gather: one trivial task of ${TASKS.toLocaleString('en')}, results read in order`, 'gatherUs'));
+console.log(`| host call: a C task awaits a JS async function's value (wa_host_call), ${(TASKS / 10).toLocaleString('en')} in turn | ${fmt(wa.hostCallUs)} | ${fmt(inBrowser?.hostCallUs)} | ${fmt(wa.plainAwaitUs)} (a plain \`await\` of an async function) | n/a | n/a | - |`);
 console.log(`\n(${inBrowser ? `Chromium ${inBrowser.version}` : 'Chromium: not installed, skipped'}; ${py ? `CPython ${py.version}, its switch figure from 200,000 switches` : 'CPython: not found, skipped'}; Pyodide 0.26 (CPython 3.12), one run each, its switch from 200,000 switches.)`);
 // n tasks sleeping 1 s at once (a million: 2 s): wall time from the first
 // spawn to the last wake-up, and memory per sleeping task. wasyncio:

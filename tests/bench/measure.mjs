@@ -16,7 +16,7 @@ export async function timeMs(runs, fn) {
 }
 
 export async function measureWasyncio({ runs, switches, tasks }) {
-  const rt = await createRuntime({ clock: 'real', module: testModule, print: () => {} });
+  const rt = await createRuntime({ clock: 'real', module: testModule, print: () => {}, host: { resolved: async () => 1 } });
   await rt.run('bench_pingpong', { switches: 10_000 }); // warm up
   await rt.run('bench_spawn_join', { n: 1000 });
   const switchMs = await timeMs(runs, () => rt.run('bench_pingpong', { switches }));
@@ -28,8 +28,18 @@ export async function measureWasyncio({ runs, switches, tasks }) {
   const recorder = rt.trace();
   const tracedMs = await timeMs(runs, () => rt.run('bench_pingpong', { switches }));
   recorder.stop();
+  // A C task awaiting a JS async function's resolved promise, one call at
+  // a time; next to it, the same number of plain awaits of an async
+  // function in JS.
+  const calls = tasks / 10;
+  const hostMs = await timeMs(runs, () => rt.run('bench_host_calls', { n: calls, fn: 'resolved' }));
+  const resolved = async () => 1;
+  const plainMs = await timeMs(runs, async () => {
+    for (let i = 0; i < calls; i++) await resolved();
+  });
   const perTask = (ms) => (ms * 1000) / tasks;
   return {
+    hostCallUs: (hostMs * 1000) / calls, plainAwaitUs: (plainMs * 1000) / calls,
     switchUs: (switchMs * 1000) / switches, spawnUs: perTask(spawnMs), groupUs: perTask(groupMs), gatherUs: perTask(gatherMs),
     tracedSwitchUs: (tracedMs * 1000) / switches,
   };

@@ -171,3 +171,19 @@ static int bench_lateness(wa_task *self, const wa_args *args) {
   return rc;
 }
 WA_EXPORT_COROUTINE(bench_lateness, "n:number")
+
+/* n host calls one after the other (wa_host_call of fn, joined): the
+   round trip from C to a JS function's promise and back. */
+static int bench_host_calls(wa_task *self, const wa_args *args) {
+  int n = (int)wa_arg_number(args, "n");
+  const char *fn = wa_arg_string(args, "fn");
+  for (int i = 0; i < n; i++) {
+    wa_task *f = wa_host_call(fn, NULL);
+    if (!f) return WA_ERROR;
+    int rc = wa_task_join(f);
+    wa_task_release(f);
+    if (rc < 0) return rc;
+  }
+  return WA_OK;
+}
+WA_EXPORT_COROUTINE(bench_host_calls, "n:number, fn:string")
