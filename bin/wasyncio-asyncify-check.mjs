@@ -29,8 +29,8 @@ import { fileURLToPath } from 'node:url';
 
 const SUSPEND_IMPORT = 'wa_host_fiber_suspend';
 
-/** Reads a wasm binary: its types, functions (imported and defined, with
- *  names, types and, for defined ones, the calls and globals in their
+/** Reads a wasm binary: its functions (imported and defined, with names,
+ *  type indices and, for defined ones, the calls and globals in their
  *  code), table elements and exports. */
 export function readWasm(bytes) {
   const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -66,7 +66,6 @@ export function readWasm(bytes) {
     throw new Error('not a wasm binary (no \\0asm header)');
   }
   p = 8;
-  const types = [];
   const funcs = []; // {name, type, imported, calls:Set, indirect:Set(type), globals:Set}
   const table = []; // function indices in the table
   const exports = new Map();
@@ -77,16 +76,7 @@ export function readWasm(bytes) {
     const id = u8();
     const size = uleb();
     const end = p + size;
-    if (id === 1) {
-      for (let n = uleb(), i = 0; i < n; i++) {
-        u8(); // 0x60
-        const params = uleb();
-        for (let j = 0; j < params; j++) valtype();
-        const results = uleb();
-        for (let j = 0; j < results; j++) valtype();
-        types.push(i);
-      }
-    } else if (id === 2) {
+    if (id === 2) {
       for (let n = uleb(), i = 0; i < n; i++) {
         const module = name(), field = name(), kind = u8();
         if (kind === 0) funcs.push({ name: field, module, type: uleb(), imported: true });
@@ -126,7 +116,7 @@ export function readWasm(bytes) {
     }
   }
   for (const [index, fn] of names) if (funcs[index]) funcs[index].name = fn;
-  return { types, funcs, table, exports };
+  return { funcs, table, exports };
 
   function readElements(out) {
     for (let n = uleb(), i = 0; i < n; i++) {

@@ -16,6 +16,8 @@
 #include "internal.h"
 
 wa_task *wa__current;
+wa_task *wa__js_stepping;
+int wa__tasks_alive; /* allocated and not yet freed */
 
 /* What a result owns: its string or JSON text, or its bytes. */
 static void value_free(wa_value *v) {
@@ -23,8 +25,6 @@ static void value_free(wa_value *v) {
   free((void *)v->bytes);
   *v = (wa_value){.kind = WA_NONE};
 }
-wa_task *wa__js_stepping;
-int wa__tasks_alive; /* allocated and not yet freed */
 
 /* asyncio.all_tasks: the pending tasks (not futures), in creation order,
    for a shutdown that cancels them all (bindings.c). */
@@ -443,9 +443,9 @@ int wa_task_exception(const wa_task *t, const wa_error **out) {
   return WA_OK;
 }
 
-/* Sets t's result to a copy of v (which may be t's own result); false,
-   the result unchanged, when a string cannot be copied. */
-/* Copies what v points to: the task owns its result. */
+/* Sets t's result to a copy of v (which may be t's own result: the copy
+   is made first); false, the result unchanged, when a string or bytes
+   cannot be copied. */
 bool wa__task_set_value(wa_task *t, wa_value v) {
   char *copy = NULL;
   void *bytes = NULL;

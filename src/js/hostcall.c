@@ -1,7 +1,7 @@
 /*
  * hostcall.c: C tasks await JavaScript. wa_host_call() asks the host to
  * call a function registered by name (runtime.mjs) and returns a future the
- * host ends when the function's promise settles.
+ * host ends when the function's promise settles (wa_js_settle).
  *
  * The call is a future of its own kind: cancelling it ends it at once, as
  * asyncio's Future.cancel does, and tells the host, which aborts the
@@ -22,12 +22,8 @@ void wa_host_call_abort(int id);
 
 /* The host forgets the call first: it must not touch f once it ended. */
 static bool call_cancel(wa_task *f, const char *msg) {
-  if (f->state != TASK_PENDING) return false;
-  wa_host_call_abort(f->host_id);
-  f->host_id = 0;
-  wa__task_finish(f, TASK_CANCELLED, wa__cancelled_error(msg));
-  wa_task_release(f); /* the runtime's */
-  return true;
+  if (f->state == TASK_PENDING) wa_host_call_abort(f->host_id);
+  return wa__future_cancel(f, msg);
 }
 
 static const wa_task_ops call_ops = {.type = "Future", .future = true, .cancel = call_cancel};
@@ -65,20 +61,5 @@ EMSCRIPTEN_KEEPALIVE const char *wa_js_args_string(void) { return entry.string; 
 EMSCRIPTEN_KEEPALIVE const void *wa_js_args_bytes(void) { return entry.bytes; }
 EMSCRIPTEN_KEEPALIVE size_t wa_js_args_length(void) { return entry.length; }
 
-/* The function settled: end the call with err (a reference given up) or
-   with value (copied; kind a wa_kind, text the string or JSON, bytes and
-   length for WA_BYTES). Nothing when it was cancelled meanwhile. */
-EMSCRIPTEN_KEEPALIVE void wa_js_call_settle(wa_task *f, wa_error *err, int kind, double number,
-                                            const char *text, const void *bytes, size_t length) {
-  if (f->state != TASK_PENDING) {
-    wa__error_unref(err);
-    return;
-  }
-  f->host_id = 0;
-  if (!err) {
-    wa_value v = {.kind = (wa_kind)kind, .number = number, .string = text, .bytes = bytes, .length = length};
-    if (!wa__task_set_value(f, v)) err = wa__error_nomem();
-  }
-  wa__task_finish(f, err ? (wa__error_is_cancel(err) ? TASK_CANCELLED : TASK_FAILED) : TASK_DONE, err);
-  wa_task_release(f); /* the runtime's */
-}
+/* The function settled: the host ends the call with wa_js_settle (jstask.c),
+   as any future it ends; nothing when the call was cancelled meanwhile. */

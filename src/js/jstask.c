@@ -128,12 +128,19 @@ static void finish_host_task(wa_task *t, wa_error *err, wa_value v) {
   wa_task_release(t);
 }
 
+/* A value as the host passes one: kind a wa_kind, text the string or
+   JSON, bytes and length for WA_BYTES (all copied by whoever keeps it). */
+static wa_value host_value(int kind, double number, const char *text, const void *bytes, size_t length) {
+  return (wa_value){.kind = (wa_kind)kind, .number = number, .string = text, .bytes = bytes, .length = length};
+}
+
 /* The host ends a JS task (its function's promise settled) or a future it
-   made (wa_js_future_new): with err (a reference given up), or else with a
-   value (kind 0 none, 1 number, 2 string). */
+   made (wa_js_future_new, a host call's): with err (a reference given up),
+   or else with a value (host_value's). A future already ended (a host call
+   cancelled meanwhile) stays as it is. */
 EMSCRIPTEN_KEEPALIVE void wa_js_settle(wa_task *t, wa_error *err, int kind, double number,
-                                       const char *string) {
-  wa_value v = {.kind = (wa_kind)kind, .number = number, .string = string};
+                                       const char *text, const void *bytes, size_t length) {
+  wa_value v = host_value(kind, number, text, bytes, length);
   if (t->ops == &host_ops)
     finish_host_task(t, err, v);
   else if (err)
@@ -154,12 +161,12 @@ EMSCRIPTEN_KEEPALIVE wa_task *wa_js_future_new(const char *name) {
 EMSCRIPTEN_KEEPALIVE wa_task *wa_js_user_future_new(void) { return wa_future_new(NULL); }
 
 /* Future.setResult / setException: ends f with err (a reference given up)
-   or with a value as wa_js_call_settle takes it. 0, or negative with the
-   error raised. */
+   or with a value as wa_js_settle takes it. 0, or negative with the error
+   raised. */
 EMSCRIPTEN_KEEPALIVE int wa_js_user_future_settle(wa_task *f, wa_error *err, int kind, double number,
                                                   const char *text, const void *bytes, size_t length) {
   if (err) return wa_future_set_exception(f, err);
-  wa_value v = {.kind = (wa_kind)kind, .number = number, .string = text, .bytes = bytes, .length = length};
+  wa_value v = host_value(kind, number, text, bytes, length);
   return wa_future_set_result(f, &v);
 }
 

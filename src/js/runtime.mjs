@@ -488,21 +488,17 @@ class Runtime {
     const call = this.#hostCalls.get(id);
     if (!call) return; // cancelled: what it settled with is dropped
     this.#hostCalls.delete(id);
-    this.#settleHostCall(call, ok, value);
+    this.#valueToC(ok, value, `host function '${call.name}' returned`,
+      (...v) => this.#m._wa_js_settle(call.ptr, ...v));
     this.#wake();
-  }
-
-  #settleHostCall({ ptr, name }, ok, value) {
-    const m = this.#m;
-    this.#valueToC(ok, value, `host function '${name}' returned`,
-      (...v) => m._wa_js_call_settle(ptr, ...v));
   }
 
   // Hands a JS outcome to C as settle(error, kind, number, text, bytes,
   // length) takes it: an error (ok false: value is what was thrown), or
-  // none, a number, a string, bytes (copied), or else JSON text; a value C
-  // cannot take becomes a TypeError naming `what` (what returned it).
-  #valueToC(ok, value, what, settle) {
+  // none, a number, a string, bytes (copied), or else JSON text. A value C
+  // cannot take is a TypeError naming `what` (what gave it), which settles
+  // as the error, or with throwRefused is thrown before settle is called.
+  #valueToC(ok, value, what, settle, throwRefused = false) {
     const m = this.#m;
     const fail = (error) => settle(this.#errorToC(error), 0, 0, 0, 0, 0);
     if (!ok) return fail(value);
@@ -522,7 +518,10 @@ class Runtime {
     }
     const kind = typeof value === 'string' ? 2 : 4;
     const text = kind === 2 ? value : jsonForC(value, what);
-    if (text instanceof TypeError) return fail(text);
+    if (text instanceof TypeError) {
+      if (throwRefused) throw text;
+      return fail(text);
+    }
     try {
       return this.#withCStrings([wellFormed(text)], (s) => settle(0, kind, 0, s, 0, 0));
     } catch (error) {
@@ -542,15 +541,10 @@ class Runtime {
     const settle = (ok, v, what) => {
       this.#open(what);
       if (m._wa_js_state(ptr) !== 0) throw new InvalidStateError('invalid state'); // CPython's words
-      const plain = v === undefined || v === null || typeof v === 'number' || typeof v === 'string' ||
-        v instanceof ArrayBuffer || ArrayBuffer.isView(v);
-      if (ok && !plain) {
-        const json = jsonForC(v, `${what}: got`);
-        if (json instanceof TypeError) throw json; // the future stays pending
-      }
-      // What C raises (no memory for the value) is thrown here.
-      this.#asTask(0, () => this.#valueToC(ok, v, `${what}(): got`,
-        (...c) => m._wa_js_user_future_settle(ptr, ...c)));
+      // A value C cannot take is thrown, the future still pending; what C
+      // raises (no memory for the value) is thrown too.
+      this.#asTask(0, () => this.#valueToC(ok, v, `${what}: got`,
+        (...c) => m._wa_js_user_future_settle(ptr, ...c), true));
       if (ok) value = v;
       this.#wake();
     };
@@ -818,17 +812,17 @@ class Runtime {
   #settle(ptr, error, value) {
     const m = this.#m;
     if (error) {
-      m._wa_js_settle(ptr, error, 0, 0, 0);
+      m._wa_js_settle(ptr, error, 0, 0, 0, 0, 0);
     } else if (typeof value === 'number') {
-      m._wa_js_settle(ptr, 0, 1, value, 0);
+      m._wa_js_settle(ptr, 0, 1, value, 0, 0, 0);
     } else if (typeof value === 'string') {
       try {
-        this.#withCStrings([wellFormed(value)], (s) => m._wa_js_settle(ptr, 0, 2, 0, s));
+        this.#withCStrings([wellFormed(value)], (s) => m._wa_js_settle(ptr, 0, 2, 0, s, 0, 0));
       } catch (e) {
-        m._wa_js_settle(ptr, this.#errorToC(e), 0, 0, 0);
+        m._wa_js_settle(ptr, this.#errorToC(e), 0, 0, 0, 0, 0);
       }
     } else {
-      m._wa_js_settle(ptr, 0, 0, 0, 0);
+      m._wa_js_settle(ptr, 0, 0, 0, 0, 0, 0);
     }
     this.#wake();
   }

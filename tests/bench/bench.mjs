@@ -125,8 +125,8 @@ function benchCPython() {
 // (tests/bench/pyodide.mjs). null when it is not installed or the run
 // failed.
 function pyodideFigures(what, n, ms) {
-  const m = childMedians(process.execPath, [new URL('./pyodide.mjs', import.meta.url).pathname, what, String(n), String(ms ?? '')], 1);
-  return m && (what === 'sleepers' ? { wallMs: m[0], bytesPerTask: m[1] } : m[0]);
+  const args = [new URL('./pyodide.mjs', import.meta.url).pathname, what, String(n), String(ms ?? '')];
+  return what === 'sleepers' ? sleepersIn(process.execPath, args, 1) : childMedians(process.execPath, args, 1)?.[0] ?? null;
 }
 const pyodide = {
   switchUs: pyodideFigures('switch', 200_000), spawnUs: pyodideFigures('spawn', TASKS),
