@@ -153,12 +153,14 @@ static int future_basics(wa_task *self, const wa_args *args) {
 }
 WA_EXPORT_COROUTINE(future_basics, "")
 
-/* Joins the task or future JS passed ("t:task") and returns its result. */
+/* Joins the task or future JS passed ("t:task") and returns its result;
+   joins `gate` first when given. */
 static int await_task(wa_task *self, const wa_args *args) {
-  wa_task *t = wa_arg_task(args, "t");
-  int rc = wa_task_join(t);
+  wa_task *t = wa_arg_task(args, "t"), *gate = wa_arg_task(args, "gate");
+  int rc = gate ? wa_task_join(gate) : WA_OK;
+  if (rc == WA_OK) rc = wa_task_join(t);
   wa_value v;
   if (rc == WA_OK) rc = wa_task_result(t, &v);
   return rc < 0 ? rc : wa_return_value(self, &v);
 }
-WA_EXPORT_COROUTINE(await_task, "t:task")
+WA_EXPORT_COROUTINE(await_task, "t:task, gate?:task")

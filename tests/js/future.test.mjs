@@ -96,7 +96,7 @@ test('a future keeps the JS value for JS and the thrown error as it was; C reads
 
 test('a C coroutine takes a Future or Task as a "name:task" argument and awaits it; cancelling it cancels the future', async () => {
   const { rt } = await testRuntime();
-  assert.deepEqual(rt.parameters('await_task'), [{ name: 't', type: 'task', optional: false }]);
+  assert.deepEqual(rt.parameters('await_task'), [{ name: 't', type: 'task', optional: false }, { name: 'gate', type: 'task', optional: true }]);
   const f = rt.createFuture();
   const c = rt.createTask('await_task', { t: f });
   await rt.sleep(5);

@@ -5,10 +5,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { testRuntime, settle } from '../helpers.mjs';
 import { findPython } from '../coroutines/scenario/harness.mjs';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+
+/** Collects garbage until rt's task count is at most `baseline`, or stops
+ *  going down: FinalizationRegistry callbacks run on later turns. */
+async function collect(rt, baseline) {
+  for (let round = 0, last = Infinity, stale = 0; round < 40 && stale < 6; round++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 2 ** stale));
+    await tick();
+    const { tasks } = rt.stats();
+    if (tasks <= baseline) return;
+    stale = tasks < last ? 0 : stale + 1;
+    last = tasks;
+  }
+}
 
 test('values cross both ways: numbers, strings, bytes, JSON and none', async () => {
   const seen = [];
@@ -182,4 +201,49 @@ test('wa_future_new: results, exceptions, cancel, callbacks and misuse as CPytho
   assert.equal(py.status, 0, py.stderr);
   const { rt } = await testRuntime();
   assert.equal(await rt.run('future_basics'), py.stdout.trim());
+});
+
+test('a GC while C awaits host calls and JS futures frees nothing C still needs', async () => {
+  let resolveCall;
+  const { rt } = await testRuntime({ host: { later: () => new Promise((resolve) => { resolveCall = resolve; }) } });
+  // A C task awaiting a host call: only the runtime holds the call's future.
+  const a = rt.createTask('call_host', { fn: 'later' });
+  // A C task that will await a JS future whose JS handle is dropped now:
+  // only its arguments hold it while the task waits on a gate first.
+  let dropped = rt.createFuture();
+  const gate = rt.createFuture();
+  const b = rt.createTask('await_task', { t: dropped, gate });
+  dropped = null;
+  // A C task awaiting a JS future JS keeps and settles after the GC.
+  const kept = rt.createFuture();
+  const c = rt.createTask('await_task', { t: kept });
+  await rt.sleep(1);
+  await collect(rt, 0); // as far as it goes while they wait
+  assert.equal(rt.stats().hostCalls, 1);
+  assert.ok(!a.done() && !b.done() && !c.done(), 'all three still waiting');
+  resolveCall(5);
+  kept.setResult('kept');
+  gate.setResult(0);
+  await rt.sleep(1); // b now joins the dropped future
+  assert.equal(b.done(), false, 'b waits on the dropped future');
+  b.cancel('stop'); // reaches the dropped future through C
+  assert.equal(await a, 5);
+  assert.equal(await c, 'kept');
+  assert.equal((await settle(b)).error.message, 'stop');
+  assert.equal(rt.stats().hostCalls, 0);
+});
+
+test('after those tasks and futures are dropped, a GC brings the task count back to where it was', async () => {
+  const { rt } = await testRuntime({ host: { quick: async () => 1 } });
+  const baseline = rt.stats().tasks;
+  await (async () => {
+    const f = rt.createFuture();
+    const t = rt.createTask('await_task', { t: f });
+    await rt.sleep(1);
+    f.setResult(2);
+    assert.equal(await t, 2);
+    assert.equal(await rt.run('call_host', { fn: 'quick' }), 1);
+  })();
+  await collect(rt, baseline);
+  assert.equal(rt.stats().tasks, baseline, 'every task and future freed');
 });
