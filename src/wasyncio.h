@@ -144,6 +144,9 @@ typedef struct {
   const void *bytes;  /* WA_BYTES: length bytes, owned by the task */
   size_t length;
 } wa_value;
+/* Frees what a value the caller owns holds (a queue item's string or
+   bytes) and sets it to none. Never on a task's result: the task owns it. */
+void wa_value_clear(wa_value *v);
 
 /* Sets *out to t's result and returns WA_OK; if t is pending, failed or
    cancelled, sets the indicator (InvalidStateError, t's error,
@@ -259,6 +262,112 @@ int wa_future_set_exception(wa_task *f, wa_error *e);
 wa_error *wa_error_new(const char *type, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ---- Synchronization (asyncio.Lock, Event, Semaphore, ...) ---------------- */
+
+/* The primitives behave as CPython 3.13's, fairness and cancellation
+   included: waiters are served first come, first served, and a waiter
+   cancelled after it was woken passes the wake-up on. The calls that may
+   suspend (acquire, wait, put, get, join) return WA_OK, or a negative
+   code with the error set: CancelledError when the calling task is
+   cancelled meanwhile (what was waited for is then not taken), RuntimeError
+   outside a task, MemoryError. Each primitive is reference-counted: _free
+   gives back the creator's reference, and a task waiting on one, or args
+   holding one, keep it alive. JavaScript makes them with rt.lock() etc.
+   and passes them to parameters "name:lock", "name:event", ...
+   (wa_arg_lock etc. read them). */
+typedef struct wa_lock wa_lock;
+typedef struct wa_event wa_event;
+typedef struct wa_semaphore wa_semaphore;
+typedef struct wa_condition wa_condition;
+typedef struct wa_barrier wa_barrier;
+typedef struct wa_queue wa_queue;
+
+/* asyncio.Lock: not owned by a task; release from any task. */
+wa_lock *wa_lock_new(void); /* NULL: MemoryError */
+void wa_lock_free(wa_lock *l);
+int wa_lock_acquire(wa_lock *l);
+/* RuntimeError ("Lock is not acquired.") when it is not locked. */
+int wa_lock_release(wa_lock *l);
+bool wa_lock_locked(const wa_lock *l);
+
+/* asyncio.Event. */
+wa_event *wa_event_new(void);
+void wa_event_free(wa_event *e);
+int wa_event_wait(wa_event *e);
+void wa_event_set(wa_event *e);
+void wa_event_clear(wa_event *e);
+bool wa_event_is_set(const wa_event *e);
+
+/* asyncio.Semaphore(value) (ValueError when value < 0), and
+   BoundedSemaphore, whose release past the initial value is a ValueError. */
+wa_semaphore *wa_semaphore_new(int value);
+wa_semaphore *wa_bounded_semaphore_new(int value);
+void wa_semaphore_free(wa_semaphore *s);
+int wa_semaphore_acquire(wa_semaphore *s);
+int wa_semaphore_release(wa_semaphore *s);
+/* True when an acquire would wait (value 0, or waiters not cancelled). */
+bool wa_semaphore_locked(const wa_semaphore *s);
+int wa_semaphore_value(const wa_semaphore *s);
+
+/* asyncio.Condition over lock (NULL: a lock of its own). wait releases the
+   lock, waits for a notify, then takes the lock again, even when cancelled
+   meanwhile (it fails afterwards, holding the lock). wait and notify want
+   the lock held (RuntimeError). */
+wa_condition *wa_condition_new(wa_lock *lock);
+void wa_condition_free(wa_condition *c);
+int wa_condition_acquire(wa_condition *c);
+int wa_condition_release(wa_condition *c);
+bool wa_condition_locked(const wa_condition *c);
+int wa_condition_wait(wa_condition *c);
+/* Condition.wait_for: waits until pred(arg) is true (checked first, and
+   after each wake-up, with the lock held). */
+int wa_condition_wait_for(wa_condition *c, bool (*pred)(void *arg), void *arg);
+int wa_condition_notify(wa_condition *c, int n);
+int wa_condition_notify_all(wa_condition *c);
+
+/* asyncio.Barrier(parties) (ValueError when parties < 1). wait sets *index
+   (may be NULL) to the caller's arrival order, 0 to parties-1, and fails
+   with BrokenBarrierError after an abort or a reset. reset and abort may
+   suspend: they take the barrier's lock, as CPython's coroutines do. */
+wa_barrier *wa_barrier_new(int parties);
+void wa_barrier_free(wa_barrier *b);
+int wa_barrier_wait(wa_barrier *b, int *index);
+int wa_barrier_reset(wa_barrier *b);
+int wa_barrier_abort(wa_barrier *b);
+int wa_barrier_parties(const wa_barrier *b);
+int wa_barrier_n_waiting(const wa_barrier *b);
+bool wa_barrier_broken(const wa_barrier *b);
+
+/* asyncio.Queue, LifoQueue and PriorityQueue (maxsize <= 0: unbounded).
+   Items are values (copied in; a get hands the copy over, to be given back
+   with wa_value_clear). A priority queue serves the smallest first, in
+   heapq's order (so equal items in no promised order): numbers by value,
+   strings by code point, bytes bytewise, JSON arrays element by element
+   as Python compares lists; its items must all be of one kind (TypeError). */
+typedef enum { WA_QUEUE_FIFO, WA_QUEUE_LIFO, WA_QUEUE_PRIORITY } wa_queue_order;
+wa_queue *wa_queue_new(int maxsize, wa_queue_order order);
+void wa_queue_free(wa_queue *q);
+/* Waits while the queue is full; QueueShutDown once it is shut down. */
+int wa_queue_put(wa_queue *q, const wa_value *item);
+/* QueueFull, QueueShutDown. */
+int wa_queue_put_nowait(wa_queue *q, const wa_value *item);
+/* Waits while it is empty; QueueShutDown once shut down and empty. */
+int wa_queue_get(wa_queue *q, wa_value *item);
+/* QueueEmpty, QueueShutDown. */
+int wa_queue_get_nowait(wa_queue *q, wa_value *item);
+/* ValueError when called more often than items were put. */
+int wa_queue_task_done(wa_queue *q);
+/* Waits until every item put has had its task_done. */
+int wa_queue_join(wa_queue *q);
+/* Queue.shutdown: puts fail from now on, and gets once it is empty;
+   waiting putters and getters are woken (to fail). immediate: the items
+   left are dropped (and counted done). */
+void wa_queue_shutdown(wa_queue *q, bool immediate);
+int wa_queue_qsize(const wa_queue *q);
+int wa_queue_maxsize(const wa_queue *q);
+bool wa_queue_empty(const wa_queue *q);
+bool wa_queue_full(const wa_queue *q);
+
 /* ---- Host functions ---------------------------------------------------- */
 
 /* Calls the JavaScript function registered as `name` (createRuntime({host})
@@ -311,6 +420,16 @@ int wa_args_set_pointer(wa_args *a, const char *key, void *value);
 /* A task or future the callee may join (the args hold a reference);
    JavaScript passes a Task, Future or gather to a parameter "name:task". */
 int wa_args_set_task(wa_args *a, const char *key, wa_task *t);
+/* A synchronization primitive the callee may use (the args hold a
+   reference). JavaScript passes rt.lock(), rt.queue() etc. to parameters
+   "name:lock", "name:event", "name:semaphore" (a bounded one too),
+   "name:condition", "name:barrier", "name:queue". */
+int wa_args_set_lock(wa_args *a, const char *key, wa_lock *l);
+int wa_args_set_event(wa_args *a, const char *key, wa_event *e);
+int wa_args_set_semaphore(wa_args *a, const char *key, wa_semaphore *s);
+int wa_args_set_condition(wa_args *a, const char *key, wa_condition *c);
+int wa_args_set_barrier(wa_args *a, const char *key, wa_barrier *b);
+int wa_args_set_queue(wa_args *a, const char *key, wa_queue *q);
 /* A copy of length bytes (a host function gets a Uint8Array). */
 int wa_args_set_bytes(wa_args *a, const char *key, const void *data, size_t length);
 bool wa_args_has(const wa_args *a, const char *key);
@@ -320,6 +439,13 @@ const char *wa_arg_string(const wa_args *a, const char *key);
 void *wa_arg_pointer(const wa_args *a, const char *key);
 /* Borrowed: good while the args are (a task's live as long as the task). */
 wa_task *wa_arg_task(const wa_args *a, const char *key);
+/* Borrowed, as wa_arg_task; NULL when missing or of another kind. */
+wa_lock *wa_arg_lock(const wa_args *a, const char *key);
+wa_event *wa_arg_event(const wa_args *a, const char *key);
+wa_semaphore *wa_arg_semaphore(const wa_args *a, const char *key);
+wa_condition *wa_arg_condition(const wa_args *a, const char *key);
+wa_barrier *wa_arg_barrier(const wa_args *a, const char *key);
+wa_queue *wa_arg_queue(const wa_args *a, const char *key);
 /* The bytes and their length (*length 0 and NULL when missing). */
 const void *wa_arg_bytes(const wa_args *a, const char *key, size_t *length);
 
@@ -329,26 +455,26 @@ const void *wa_arg_bytes(const wa_args *a, const char *key, size_t *length);
 
 /* One transition of one task, as the scheduler makes it. */
 typedef enum {
-  WA_EVENT_CREATED,   /* other: the task that made it (0: none); value: 1 for a
+  WA_TRACE_CREATED,   /* other: the task that made it (0: none); value: 1 for a
                          future; what: "Task" or "Future"; text: its name;
                          coroutine: its C coroutine's registered name */
-  WA_EVENT_MEMBER,    /* other: the future of the group or gather it joined;
+  WA_TRACE_MEMBER,    /* other: the future of the group or gather it joined;
                          what: "group" or "gather" */
-  WA_EVENT_STEP,      /* it runs; value: 1 when an error is thrown in */
-  WA_EVENT_SUSPENDED, /* what: "sleep", "task" or "yield"; other: the task or
+  WA_TRACE_STEP,      /* it runs; value: 1 when an error is thrown in */
+  WA_TRACE_SUSPENDED, /* what: "sleep", "task" or "yield"; other: the task or
                          future awaited (0: none); value: a sleep's deadline
                          (NaN: none) */
-  WA_EVENT_CANCEL,    /* a cancel was asked of it; text: the message or NULL */
-  WA_EVENT_ENDED      /* value: 1 done, 2 failed, 3 cancelled; text: the error
+  WA_TRACE_CANCEL,    /* a cancel was asked of it; text: the message or NULL */
+  WA_TRACE_ENDED      /* value: 1 done, 2 failed, 3 cancelled; text: the error
                          ("Type: message") or the cancel's message, or NULL;
                          a C coroutine that returned: what is its result's
                          kind ("number", "string", "json", "bytes", "none")
                          and text the number (%.17g), the string or JSON,
                          or "<n> bytes" */
-} wa_event_kind;
+} wa_trace_event_kind;
 
 typedef struct {
-  wa_event_kind kind;
+  wa_trace_event_kind kind;
   double time;      /* loop time */
   unsigned task;    /* wa_task_id */
   unsigned other;
@@ -357,14 +483,14 @@ typedef struct {
   const char *text; /* valid during the call only */
   const char *coroutine; /* static; CREATED only, else NULL, and NULL for a
                             coroutine never registered (WA_EXPORT_COROUTINE) */
-} wa_event;
+} wa_trace_event;
 
-typedef void (*wa_event_fn)(const wa_event *e, void *arg);
+typedef void (*wa_trace_fn)(const wa_trace_event *e, void *arg);
 /* Calls fn(event, arg) at every transition from now on; NULL stops. One
    hook at a time (JavaScript's rt.trace() is separate). fn must not
    suspend; what it does that makes events (a spawn, a cancel) reports
    none. */
-void wa_trace_hook(wa_event_fn fn, void *arg);
+void wa_trace_hook(wa_trace_fn fn, void *arg);
 
 /* Prints every pending task through wa_print, as a tree by creator (who
    spawned whom) with what each waits on, like `python -m asyncio pstree`:

@@ -9,7 +9,7 @@
 
 #include "internal.h"
 
-enum { ARG_POINTER = 100, ARG_TASK }; /* kinds results never have */
+enum { ARG_POINTER = 100, ARG_TASK, ARG_OBJECT }; /* kinds results never have */
 
 /* 16 bytes: a sleeping task's arguments are part of what it costs. */
 typedef struct {
@@ -20,6 +20,7 @@ typedef struct {
     char *string; /* owned */
     void *pointer;
     wa_task *task; /* a reference */
+    wa_object *object; /* a reference */
     struct {
       unsigned char *data; /* owned */
       unsigned length;
@@ -31,6 +32,7 @@ static void arg_clear(wa_arg *it) {
   if (it->kind == WA_STRING) free(it->string);
   if (it->kind == WA_BYTES) free(it->bytes.data);
   if (it->kind == ARG_TASK) wa_task_release(it->task);
+  if (it->kind == ARG_OBJECT) wa__object_release(it->object);
 }
 
 struct wa_args {
@@ -122,6 +124,26 @@ int wa_args_set_task(wa_args *a, const char *key, wa_task *t) {
   return WA_OK;
 }
 
+int wa__args_set_object(wa_args *a, const char *key, wa_object *o) {
+  if (!a || !key || !o) return wa_raise("TypeError", "wa_args_set: NULL %s", !a ? "args" : !key ? "key" : "object"), WA_EINVAL;
+  if (put(a, key, (wa_arg){.kind = ARG_OBJECT, .object = o}) < 0) return wa__nomem("an argument");
+  wa__object_retain(o);
+  return WA_OK;
+}
+
+wa_object *wa__arg_object(const wa_args *a, const char *key, const wa_object_kind *kind) {
+  const wa_arg *it = find(a, key);
+  return it && it->kind == ARG_OBJECT && it->object->kind == kind ? it->object : NULL;
+}
+
+void wa__object_retain(wa_object *o) { o->refs++; }
+
+/* Not inlined, so that the Asyncify check sees this one call through
+   destroy (which never suspends) where module.json names it. */
+__attribute__((noinline)) void wa__object_release(wa_object *o) {
+  if (o && --o->refs == 0) o->kind->destroy(o);
+}
+
 bool wa_args_has(const wa_args *a, const char *key) { return find(a, key) != NULL; }
 
 double wa_arg_number(const wa_args *a, const char *key) {
@@ -163,6 +185,6 @@ const char *wa__args_entry(const wa_args *a, int i, wa_value *out) {
   if (it->kind == WA_NUMBER) *out = (wa_value){.kind = WA_NUMBER, .number = it->number};
   if (it->kind == WA_STRING) *out = (wa_value){.kind = WA_STRING, .string = it->string};
   if (it->kind == WA_BYTES) *out = (wa_value){.kind = WA_BYTES, .bytes = it->bytes.data, .length = it->bytes.length};
-  if (it->kind == ARG_POINTER || it->kind == ARG_TASK) out->bytes = it->pointer;
+  if (it->kind == ARG_POINTER || it->kind == ARG_TASK || it->kind == ARG_OBJECT) out->bytes = it->pointer;
   return it->key;
 }

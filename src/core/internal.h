@@ -37,6 +37,30 @@ char *wa__strdup(const char *s);
 /* Raises MemoryError ("no memory for <what>") and returns its code. */
 int wa__nomem(const char *what);
 
+/* ---- objects (args.c) ---------------------------------------------------- */
+
+/*
+ * Something reference-counted that is neither a task nor an error: the
+ * synchronization primitives (src/sync/). Its first field is a wa_object,
+ * so args can hold one, and the host can keep one, without knowing what
+ * it is.
+ */
+typedef struct wa_object wa_object;
+typedef struct {
+  const char *name;               /* "Lock", "Queue", ...: in messages */
+  void (*destroy)(wa_object *o);  /* its last reference went */
+} wa_object_kind;
+struct wa_object {
+  const wa_object_kind *kind;
+  int refs;
+};
+void wa__object_retain(wa_object *o);
+void wa__object_release(wa_object *o); /* NULL: nothing */
+/* Holds a reference to o under key; o's kind is checked when it is read. */
+int wa__args_set_object(wa_args *a, const char *key, wa_object *o);
+/* The object under key when it is of that kind (borrowed), else NULL. */
+wa_object *wa__arg_object(const wa_args *a, const char *key, const wa_object_kind *kind);
+
 /* ---- args.c ------------------------------------------------------------ */
 
 int wa__args_count(const wa_args *a);
@@ -315,6 +339,9 @@ wa_error *wa__task_cancelled_error(wa_task *t);
 /* Marks t's error as seen and returns it (borrowed), NULL unless failed. */
 wa_error *wa__task_error(wa_task *t);
 bool wa__task_set_value(wa_task *t, wa_value v);
+/* A copy of v owning its string or bytes (its other pointers NULL);
+   false when out of memory. */
+bool wa__value_copy(wa_value *out, wa_value v);
 
 /* ---- coro.c ------------------------------------------------------------- */
 
@@ -419,7 +446,7 @@ const char *wa__registry_name_of(wa_coro_fn fn);
 
 /* ---- trace.c ------------------------------------------------------------ */
 
-/* The same numbers as the public wa_event_kind. */
+/* The same numbers as the public wa_trace_event_kind. */
 typedef enum {
   TRACE_CREATED,   /* other: parent id; value: 1 for a future; what: type; text: name;
                       coroutine: the registered name of its C coroutine */
@@ -442,7 +469,7 @@ typedef struct {
   char *text;       /* owned */
   uint32_t kind;
   const char *coroutine; /* static: CREATED's coroutine, or NULL */
-} wa_trace_event;
+} wa_trace_record;
 
 extern bool wa__tracing; /* someone listens: record events */
 void wa__trace(wa_trace_kind kind, const wa_task *t, unsigned other, double value,

@@ -19,11 +19,30 @@ wa_task *wa__current;
 wa_task *wa__js_stepping;
 int wa__tasks_alive; /* allocated and not yet freed */
 
-/* What a result owns: its string or JSON text, or its bytes. */
-static void value_free(wa_value *v) {
-  free((char *)v->string);
-  free((void *)v->bytes);
+/* What a value owns: its string or JSON text, or its bytes. */
+void wa_value_clear(wa_value *v) {
+  if (!v) return;
+  if (v->kind == WA_STRING || v->kind == WA_JSON) free((char *)v->string);
+  if (v->kind == WA_BYTES) free((void *)v->bytes);
   *v = (wa_value){.kind = WA_NONE};
+}
+
+bool wa__value_copy(wa_value *out, wa_value v) {
+  char *copy = NULL;
+  void *bytes = NULL;
+  if (v.kind == WA_STRING || v.kind == WA_JSON) {
+    if (!(copy = wa__strdup(v.string ? v.string : v.kind == WA_JSON ? "null" : ""))) return false;
+  } else if (v.kind == WA_BYTES) {
+    if (!(bytes = malloc(v.length ? v.length : 1))) return false;
+    if (v.length) memcpy(bytes, v.bytes, v.length);
+  } else if (v.kind != WA_NONE && v.kind != WA_NUMBER) {
+    v = (wa_value){.kind = WA_NONE}; /* not a kind: nothing */
+  }
+  v.string = copy;
+  v.bytes = bytes;
+  if (v.kind != WA_BYTES) v.length = 0;
+  *out = v;
+  return true;
 }
 
 /* asyncio.all_tasks: the pending tasks (not futures), in creation order,
@@ -131,7 +150,7 @@ static void task_free(wa_task *t) {
   }
   if (t->name != t->auto_name) free(t->name);
   wa_args_free(t->args);
-  value_free(&t->result);
+  wa_value_clear(&t->result);
   wa__error_unref(t->outcome);
   wa__error_unref(t->err);
   wa__error_unref(t->resume_exc);
@@ -447,21 +466,10 @@ int wa_task_exception(const wa_task *t, const wa_error **out) {
    is made first); false, the result unchanged, when a string or bytes
    cannot be copied. */
 bool wa__task_set_value(wa_task *t, wa_value v) {
-  char *copy = NULL;
-  void *bytes = NULL;
-  if (v.kind == WA_STRING || v.kind == WA_JSON) {
-    if (!(copy = wa__strdup(v.string ? v.string : v.kind == WA_JSON ? "null" : ""))) return false;
-  } else if (v.kind == WA_BYTES) {
-    if (!(bytes = malloc(v.length ? v.length : 1))) return false;
-    if (v.length) memcpy(bytes, v.bytes, v.length);
-  } else if (v.kind != WA_NONE && v.kind != WA_NUMBER) {
-    v = (wa_value){.kind = WA_NONE}; /* not a kind: nothing */
-  }
-  value_free(&t->result);
-  v.string = copy;
-  v.bytes = bytes;
-  if (v.kind != WA_BYTES) v.length = 0;
-  t->result = v;
+  wa_value copy;
+  if (!wa__value_copy(&copy, v)) return false;
+  wa_value_clear(&t->result);
+  t->result = copy;
   return true;
 }
 

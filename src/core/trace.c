@@ -23,17 +23,17 @@
 
 bool wa__tracing;
 static bool host_listens;   /* rt.trace(): record for the host */
-static wa_event_fn hook;    /* wa_trace_hook() */
+static wa_trace_fn hook;    /* wa_trace_hook() */
 static void *hook_arg;
 static bool in_hook;
 
-void wa_trace_hook(wa_event_fn fn, void *arg) {
+void wa_trace_hook(wa_trace_fn fn, void *arg) {
   hook = fn;
   hook_arg = arg;
   wa__tracing = host_listens || hook;
 }
 
-static wa_trace_event *events;
+static wa_trace_record *events;
 static int count, cap;
 static unsigned dropped;
 
@@ -41,14 +41,14 @@ static unsigned dropped;
    rest are dropped: a long C run cannot fill memory with its trace. */
 enum { MAX_EVENTS = 1 << 20 };
 
-static wa_trace_event *next_event(void) {
+static wa_trace_record *next_event(void) {
   if (count == MAX_EVENTS) {
     dropped++;
     return NULL;
   }
   if (count == cap) {
     int more = cap ? cap * 2 : 256;
-    wa_trace_event *grown = wa__realloc(events, more * sizeof *events);
+    wa_trace_record *grown = wa__realloc(events, more * sizeof *events);
     if (!grown) {
       dropped++;
       return NULL;
@@ -64,14 +64,14 @@ __attribute__((noinline)) void wa__trace(wa_trace_kind kind, const wa_task *t, u
   double now = wa_time(); /* a call into JS on the real clock: once */
   const char *coroutine = kind == TRACE_CREATED && t->fn ? wa__registry_name_of(t->fn) : NULL;
   if (hook && !in_hook) {
-    wa_event ev = {.kind = (wa_event_kind)kind, .time = now, .task = t->id, .other = other,
+    wa_trace_event ev = {.kind = (wa_trace_event_kind)kind, .time = now, .task = t->id, .other = other,
                    .value = value, .what = what, .text = text, .coroutine = coroutine};
     in_hook = true;
     hook(&ev, hook_arg);
     in_hook = false;
   }
   if (!host_listens) return;
-  wa_trace_event *e = next_event();
+  wa_trace_record *e = next_event();
   if (!e) return;
   e->time = now;
   e->kind = kind;
@@ -139,9 +139,9 @@ EMSCRIPTEN_KEEPALIVE void wa_trace_enable(int on) {
   host_listens = on;
   wa__tracing = host_listens || hook;
 }
-EMSCRIPTEN_KEEPALIVE wa_trace_event *wa_trace_events(void) { return events; }
+EMSCRIPTEN_KEEPALIVE wa_trace_record *wa_trace_events(void) { return events; }
 EMSCRIPTEN_KEEPALIVE int wa_trace_count(void) { return count; }
-EMSCRIPTEN_KEEPALIVE int wa_trace_event_size(void) { return sizeof(wa_trace_event); }
+EMSCRIPTEN_KEEPALIVE int wa_trace_event_size(void) { return sizeof(wa_trace_record); }
 
 EMSCRIPTEN_KEEPALIVE unsigned wa_trace_clear(void) {
   for (int i = 0; i < count; i++) free(events[i].text);

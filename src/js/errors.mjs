@@ -33,6 +33,39 @@ export class TimeoutError extends Error {
   }
 }
 
+/** What a queue's getNowait raises when it is empty. */
+export class QueueEmpty extends Error {
+  constructor(message = '') {
+    super(message);
+    this.name = 'QueueEmpty';
+  }
+}
+
+/** What a queue's putNowait raises when it is full. */
+export class QueueFull extends Error {
+  constructor(message = '') {
+    super(message);
+    this.name = 'QueueFull';
+  }
+}
+
+/** What a queue's puts (and, once it is empty, gets) raise after its
+ *  shutdown(). */
+export class QueueShutDown extends Error {
+  constructor(message = '') {
+    super(message);
+    this.name = 'QueueShutDown';
+  }
+}
+
+/** What a barrier's wait raises after it was aborted or reset. */
+export class BrokenBarrierError extends Error {
+  constructor(message = '') {
+    super(message);
+    this.name = 'BrokenBarrierError';
+  }
+}
+
 /**
  * Python's ExceptionGroup: several errors raised together, as a task group
  * raises its children's errors. `errors` may hold nested groups.
@@ -117,6 +150,14 @@ export function errorOfType(type, message) {
       return new InvalidStateError(message);
     case 'MemoryError':
       return new MemoryError(message);
+    case 'QueueEmpty':
+      return new QueueEmpty(message);
+    case 'QueueFull':
+      return new QueueFull(message);
+    case 'QueueShutDown':
+      return new QueueShutDown(message);
+    case 'BrokenBarrierError':
+      return new BrokenBarrierError(message);
     default: {
       const error = new Error(message);
       error.name = type;

@@ -7,6 +7,7 @@
 // the runtime's sight; a cancel that arrives then is delivered at the next
 // runtime await, and ctx.signal is aborted at once so that work can stop too.
 import { describe } from './errors.mjs';
+import { Operation, runOperation } from './sync.mjs';
 
 /** Checks a delay in ms: a number, not NaN (Infinity: never). */
 export function checkDelay(what, ms) {
@@ -43,11 +44,13 @@ export class TaskContext {
     return slept.then(() => value);
   }
 
-  /** `await x` in asyncio: x is a Task (C or JS), a gather, a shield, or a
-   *  promise. Cancelling this task cancels x too, as awaiting does in
-   *  asyncio (wrap x in rt.shield() to prevent that). A task awaits one
-   *  thing at a time. */
+  /** `await x` in asyncio: x is a Task (C or JS), a gather, a shield, a
+   *  promise, or a primitive's blocking call (lock.acquire(), q.get(), ...).
+   *  Cancelling this task cancels x too, as awaiting does in asyncio (wrap
+   *  a task in rt.shield() to prevent that). A task awaits one thing at a
+   *  time. */
   wait(x) {
+    if (x instanceof Operation) return runOperation(x, this.#core, this.#record);
     return this.#core.awaitTask(this.#record, this.#core.awaitable(x, 'wait'));
   }
 

@@ -8,7 +8,8 @@ import { fetchBytes, runtimeFactory } from './runtime.mjs';
 
 export {
   CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Future, Task, TaskGroup, TaskContext,
-  TraceRecorder,
+  TraceRecorder, Barrier, BoundedSemaphore, Condition, Event, Lock, Operation, Queue, Semaphore,
+  BrokenBarrierError, QueueEmpty, QueueFull, QueueShutDown,
 } from './runtime.mjs';
 
 /** Creates a runtime: one wasm module instance with its own scheduler. */

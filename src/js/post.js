@@ -42,7 +42,7 @@ Module['waPump'] = function (budget) {
 // The events trace.c recorded since the last take, each made into what the
 // JS layer hands out by make(kind, time, value, task, other, what, text)
 // (kind: wa_trace_kind's number); then they are cleared. Returns {events,
-// dropped}. The layout is wa_trace_event's.
+// dropped}. The layout is wa_trace_record's.
 Module['waTraceTake'] = function (make) {
   var n = _wa_trace_count(), base = _wa_trace_events() >>> 0, size = _wa_trace_event_size();
   var names = Module['waTraceNames'] || (Module['waTraceNames'] = new Map()); // static strings

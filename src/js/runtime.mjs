@@ -16,10 +16,15 @@ import {
 } from './errors.mjs';
 import { Future, Task, freeWhenCollected, pointerOf } from './task.mjs';
 import { TaskGroup, TaskContext, checkDelay } from './jstask.mjs';
+import {
+  Barrier, BoundedSemaphore, Condition, Event, Lock, Operation, PARAM_CLASSES, Queue, Semaphore, primitiveOf,
+} from './sync.mjs';
 
 export {
   CancelledError, ExceptionGroup, InvalidStateError, MemoryError, TimeoutError, Future, Task, TaskGroup, TaskContext,
+  Barrier, BoundedSemaphore, Condition, Event, Lock, Operation, Queue, Semaphore,
 };
+export { BrokenBarrierError, QueueEmpty, QueueFull, QueueShutDown } from './errors.mjs';
 
 // Longest delay a host timer takes: longer ones fire at once in browsers and
 // after 1 ms in Node. Longer sleeps are chained through several timers.
@@ -153,6 +158,13 @@ function jsonForC(value, what) {
   return text === undefined ? new TypeError(`${what} ${describe(value)}, which C cannot take`) : text;
 }
 
+// An integer for C's int (out-of-range values within it, such as a
+// negative semaphore, are C's to refuse, with asyncio's ValueError).
+function checkCount(n, what) {
+  if (!Number.isInteger(n)) throw new TypeError(`${what} must be an integer, not ${describe(n)}`);
+  if (n > 2 ** 31 - 1 || n < -(2 ** 31)) throw new RangeError(`${what} is out of range: ${n}`);
+}
+
 function checkHostFunction(name, fn, what) {
   if (typeof name !== 'string' || !name) throw new TypeError(`${what}: a host function's name must be a non-empty string, not ${describe(name)}`);
   if (typeof fn !== 'function') throw new TypeError(`${what}: host function '${name}' must be a function, not ${describe(fn)}`);
@@ -169,9 +181,9 @@ function checkWasm(wasm, what) {
 function parseParams(coroutine, spec) {
   const params = [];
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const match = /^([A-Za-z_]\w*)(\?)?\s*:\s*(number|string|json|task)$/.exec(part);
+    const match = /^([A-Za-z_]\w*)(\?)?\s*:\s*(number|string|json|task|lock|event|semaphore|condition|barrier|queue)$/.exec(part);
     if (!match) {
-      return { error: `${coroutine} declares a parameter JavaScript cannot pass: '${part}' (want name:number, name:string, name:json or name:task, name? when optional)` };
+      return { error: `${coroutine} declares a parameter JavaScript cannot pass: '${part}' (want name:number, name:string, name:json, name:task, or a primitive: name:lock, name:event, name:semaphore, name:condition, name:barrier, name:queue; name? when optional)` };
     }
     params.push({ name: match[1], type: match[3], optional: !!match[2] });
   }
@@ -344,11 +356,17 @@ class Runtime {
       wake: () => this.#wake(),
       withCString: (s, fn) => this.#withCStrings([s], fn),
       errorFromC: (e) => this.#errorFromC(e),
+      // For the primitives (sync.mjs): a C call whose raised error is
+      // thrown, and a JS value handed to C as settle() takes one (a value C
+      // cannot take is thrown).
+      asTask: (ptr, fn) => this.#asTask(ptr, fn),
+      valueToC: (value, what, settle) => this.#valueToC(true, value, what, (error, ...v) => settle(...v), true),
     };
     this.#core = {
       awaitTask: (record, task) => this.#awaitTask(record, task),
       yieldOnce: (record) => this.#yieldOnce(record),
       awaitable: (x, what) => this.#awaitable(x, what),
+      awaitOp: (record, make, read) => this.#awaitOp(record, make, read),
       sleepFuture: (ms) => {
         const ptr = m._wa_js_sleep_future(ms);
         if (!ptr) throw new MemoryError('sleep: no memory for a timer');
@@ -549,6 +567,69 @@ class Runtime {
       this.#wake();
     };
     return new Future(this.#port, ptr, settle, () => value);
+  }
+
+  // ---- synchronization primitives (sync.mjs) -------------------------------
+
+  /** asyncio.Lock. */
+  lock() {
+    return this.#primitive('lock', Lock, (m) => m._wa_lock_new());
+  }
+
+  /** asyncio.Event. */
+  event() {
+    return this.#primitive('event', Event, (m) => m._wa_event_new());
+  }
+
+  /** asyncio.Semaphore(value). */
+  semaphore(value = 1) {
+    checkCount(value, 'semaphore: value');
+    return this.#primitive('semaphore', Semaphore, (m) => m._wa_semaphore_new(value));
+  }
+
+  /** asyncio.BoundedSemaphore(value). */
+  boundedSemaphore(value = 1) {
+    checkCount(value, 'boundedSemaphore: value');
+    return this.#primitive('boundedSemaphore', BoundedSemaphore, (m) => m._wa_bounded_semaphore_new(value));
+  }
+
+  /** asyncio.Condition(lock): lock undefined makes one of its own. */
+  condition(lock) {
+    let ptr = 0;
+    if (lock !== undefined && lock !== null) {
+      ptr = lock instanceof Lock ? primitiveOf(lock, this.#port) : 0;
+      if (!ptr) throw new TypeError(`condition: lock must be a Lock of this runtime, not ${describe(lock)}`);
+    }
+    return this.#primitive('condition', Condition, (m) => m._wa_condition_new(ptr));
+  }
+
+  /** asyncio.Barrier(parties). */
+  barrier(parties) {
+    checkCount(parties, 'barrier: parties');
+    return this.#primitive('barrier', Barrier, (m) => m._wa_barrier_new(parties));
+  }
+
+  /** asyncio.Queue, LifoQueue or PriorityQueue: {maxsize = 0 (no limit),
+   *  order = 'fifo' | 'lifo' | 'priority'}. */
+  queue(options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`queue: options must be an object, not ${describe(options)}`);
+    }
+    refuseUnknown(options, 'queue', ['maxsize', 'order']);
+    const { maxsize = 0, order = 'fifo' } = options;
+    checkCount(maxsize, 'queue: maxsize');
+    const orders = ['fifo', 'lifo', 'priority'];
+    if (!orders.includes(order)) {
+      throw new TypeError(`queue: order must be 'fifo', 'lifo' or 'priority', not ${describe(order)}`);
+    }
+    return this.#primitive('queue', Queue, (m) => m._wa_queue_new(maxsize, orders.indexOf(order)));
+  }
+
+  // A new primitive: make(m) gives the C object, or 0 with the error raised.
+  #primitive(what, Class, make) {
+    this.#open(what);
+    const ptr = this.#asTask(0, () => make(this.#m));
+    return new Class(this.#port, ptr);
   }
 
   // The call's future is being cancelled (in C, now): forget it, and abort
@@ -791,7 +872,8 @@ class Runtime {
     record.pending = null;
     if (record.finished) this.#jsTasks.delete(id);
     if (!pending) return;
-    if (exc) pending.reject(this.#errorFromC(exc));
+    if (pending.step) pending.step(exc); // a primitive's machine goes on, now
+    else if (exc) pending.reject(this.#errorFromC(exc));
     else pending.resolve();
   }
 
@@ -867,6 +949,48 @@ class Runtime {
     });
   }
 
+  // Runs a primitive's blocking call (the C machine make() gives) for the
+  // JS task of record: as far as it goes now, then, each time it awaits a
+  // future, on from the task's step when that future ends, as CPython's
+  // coroutine goes on. Resolves with read(op) once the machine ends.
+  #awaitOp(record, make, read) {
+    if (record.pending) return Promise.reject(this.#busy(record));
+    const m = this.#m;
+    let op;
+    try {
+      op = this.#asTask(record.ptr, make);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      const run = (exc, start) => {
+        let r;
+        try {
+          r = this.#asTask(record.ptr, () => m._wa_js_op_run(op, record.ptr, exc, start));
+        } catch (error) {
+          m._wa_js_op_free(op);
+          reject(error);
+          return;
+        }
+        if (r === 1) {
+          this.#wake();
+          if (record.finished) this.#jsTasks.set(record.id, record); // an await after the end
+          record.pending = { step: (e) => run(e, 0) };
+          return;
+        }
+        try {
+          resolve(read(op));
+        } catch (error) {
+          reject(error);
+        } finally {
+          m._wa_js_op_free(op);
+          this.#wake(); // what it took or woke may let others run
+        }
+      };
+      run(0, 1);
+    });
+  }
+
   #yieldOnce(record) {
     const r = this.#m._wa_js_task_yield(record.ptr);
     if (r === -2) return Promise.reject(new MemoryError('no memory to yield'));
@@ -886,6 +1010,9 @@ class Runtime {
   // Something a task can await: a Task of this runtime as it is, a promise
   // as a Task that ends when it settles.
   #awaitable(x, what) {
+    if (x instanceof Operation) {
+      throw new TypeError(`${what}: ${describe(x)} is not a task; run it in one: rt.createTask((ctx) => ctx.wait(op))`);
+    }
     if (x instanceof Task) {
       if (!pointerOf(x, this.#port)) throw new TypeError(`${what}: the Task belongs to another runtime`);
       return x;
@@ -1157,6 +1284,12 @@ class Runtime {
         given.push({ p, value: task }); // the C args hold a reference
         continue;
       }
+      if (PARAM_CLASSES[p.type]) {
+        const primitive = value instanceof PARAM_CLASSES[p.type] ? primitiveOf(value, this.#port) : 0;
+        if (!primitive) throw new TypeError(`${what} must be a ${PARAM_CLASSES[p.type].name} of this runtime, not ${describe(value)}`);
+        given.push({ p, value: primitive });
+        continue;
+      }
       if (p.type !== 'json' && typeof value !== p.type) {
         throw new TypeError(`${what} must be a ${p.type}, not ${describe(value)}`);
       }
@@ -1169,6 +1302,7 @@ class Runtime {
       for (const { p, value } of given) {
         const rc = p.type === 'number' ? this.#withCStrings([p.name], (k) => m._wa_args_set_number(ptr, k, value))
           : p.type === 'task' ? this.#withCStrings([p.name], (k) => m._wa_args_set_task(ptr, k, value))
+            : PARAM_CLASSES[p.type] ? this.#withCStrings([p.name], (k) => m[`_wa_args_set_${p.type}`](ptr, k, value))
             : this.#withCStrings([p.name, value], (k, v) => m._wa_args_set_string(ptr, k, v));
         if (rc < 0) throw new MemoryError(`${coroutine}(): no memory for argument '${p.name}'`);
       }

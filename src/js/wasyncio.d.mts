@@ -4,7 +4,7 @@
 /** A C coroutine's declared parameter, as rt.parameters(name) gives it. */
 export interface Parameter {
   name: string;
-  type: 'number' | 'string' | 'json';
+  type: 'number' | 'string' | 'json' | 'task' | 'lock' | 'event' | 'semaphore' | 'condition' | 'barrier' | 'queue';
   optional: boolean;
 }
 
@@ -121,6 +121,91 @@ export declare class Future<T = unknown> extends Task<T> {
   setException(error: unknown): void;
 }
 
+/** A primitive's blocking call, not yet awaited: give it to ctx.wait()
+ *  (once). A plain `await` rejects with a TypeError saying so. */
+export declare class Operation<T = unknown> implements PromiseLike<never> {
+  private constructor();
+  then<R1 = never, R2 = never>(onFulfilled?: ((value: never) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null): Promise<R1 | R2>;
+  /** Only to tell operations' value types apart. */
+  private readonly __value?: T;
+}
+
+/** asyncio.Lock (rt.lock()). */
+export declare class Lock {
+  private constructor();
+  acquire(): Operation<true>;
+  release(): void;
+  locked(): boolean;
+}
+
+/** asyncio.Event (rt.event()). */
+export declare class Event {
+  private constructor();
+  wait(): Operation<true>;
+  set(): void;
+  clear(): void;
+  isSet(): boolean;
+}
+
+/** asyncio.Semaphore (rt.semaphore(n)). */
+export declare class Semaphore {
+  protected constructor();
+  acquire(): Operation<true>;
+  release(): void;
+  locked(): boolean;
+}
+
+/** asyncio.BoundedSemaphore (rt.boundedSemaphore(n)). */
+export declare class BoundedSemaphore extends Semaphore {}
+
+/** asyncio.Condition (rt.condition(lock?)). */
+export declare class Condition {
+  private constructor();
+  acquire(): Operation<true>;
+  release(): void;
+  locked(): boolean;
+  wait(): Operation<true>;
+  waitFor<T>(predicate: () => T): Operation<T>;
+  notify(n?: number): void;
+  notifyAll(): void;
+}
+
+/** asyncio.Barrier (rt.barrier(parties)). */
+export declare class Barrier {
+  private constructor();
+  /** This party's arrival index. */
+  wait(): Operation<number>;
+  reset(): Operation<undefined>;
+  abort(): Operation<undefined>;
+  readonly parties: number;
+  readonly nWaiting: number;
+  readonly broken: boolean;
+}
+
+export interface QueueOptions {
+  /** 0 or less: no limit (the default). */
+  maxsize?: number;
+  order?: 'fifo' | 'lifo' | 'priority';
+}
+
+/** asyncio.Queue, LifoQueue or PriorityQueue (rt.queue(options)). Items
+ *  cross into C as host-call values do: a get gives back a copy. */
+export declare class Queue<T = unknown> {
+  private constructor();
+  put(item: T): Operation<undefined>;
+  get(): Operation<T>;
+  putNowait(item: T): void;
+  getNowait(): T;
+  taskDone(): void;
+  join(): Operation<undefined>;
+  shutdown(immediate?: boolean): void;
+  qsize(): number;
+  empty(): boolean;
+  full(): boolean;
+  readonly maxsize: number;
+}
+
 /** Given to a JS task's function: its task, its signal, its awaits. */
 export declare class TaskContext {
   private constructor();
@@ -131,8 +216,9 @@ export declare class TaskContext {
   /** asyncio.sleep: resolves with value after ms of loop time. */
   sleep(ms: number): Promise<undefined>;
   sleep<V>(ms: number, value: V): Promise<V>;
-  /** `await x` in asyncio: cancelling this task cancels x too. */
-  wait<T>(x: Awaitable<T>): Promise<T>;
+  /** `await x` in asyncio: cancelling this task cancels x too. x may be a
+   *  primitive's blocking call (lock.acquire(), queue.get(), ...). */
+  wait<T>(x: Awaitable<T> | Operation<T>): Promise<T>;
   cancelling(): number;
   uncancel(): number;
 }
@@ -144,7 +230,7 @@ export declare class TaskGroup {
   createTask<T>(fn: (ctx: TaskContext) => T | PromiseLike<T>, options?: TaskOptions): Task<T>;
   sleep(ms: number): Promise<undefined>;
   sleep<V>(ms: number, value: V): Promise<V>;
-  wait<T>(x: Awaitable<T>): Promise<T>;
+  wait<T>(x: Awaitable<T> | Operation<T>): Promise<T>;
   /** Aborted when the group aborts. */
   readonly signal: AbortSignal;
 }
@@ -261,6 +347,13 @@ export interface Runtime {
   provide(name: string, fn: HostFunction): void;
   /** asyncio.Future: a Task with no body that code ends. */
   createFuture<T = unknown>(): Future<T>;
+  lock(): Lock;
+  event(): Event;
+  semaphore(value?: number): Semaphore;
+  boundedSemaphore(value?: number): BoundedSemaphore;
+  condition(lock?: Lock): Condition;
+  barrier(parties: number): Barrier;
+  queue<T = unknown>(options?: QueueOptions): Queue<T>;
 }
 
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>;
@@ -272,6 +365,18 @@ export declare class InvalidStateError extends Error {
   constructor(message?: string);
 }
 export declare class TimeoutError extends Error {
+  constructor(message?: string);
+}
+export declare class QueueEmpty extends Error {
+  constructor(message?: string);
+}
+export declare class QueueFull extends Error {
+  constructor(message?: string);
+}
+export declare class QueueShutDown extends Error {
+  constructor(message?: string);
+}
+export declare class BrokenBarrierError extends Error {
   constructor(message?: string);
 }
 export declare class MemoryError extends Error {

@@ -509,7 +509,7 @@ WA_EXPORT_COROUTINE(print_tree, "ms:number")
 
 static const char *const event_names[] = {"created", "member", "step", "suspended", "cancel", "ended"};
 
-static void print_event(const wa_event *e, void *arg) {
+static void print_event(const wa_trace_event *e, void *arg) {
   (void)arg;
   wa_print("%s #%u other=%u value=%g what=%s text=%s%s%s", event_names[e->kind], e->task, e->other,
            e->value, e->what ? e->what : "-", e->text ? e->text : "-",

@@ -57,7 +57,7 @@ test('arguments are checked against the coroutine\'s declared parameters', async
 
 test('a coroutine whose C declaration JS cannot follow is refused by name; the others work', async () => {
   const { rt } = await testRuntime();
-  const message = "createTask: bad_declaration declares a parameter JavaScript cannot pass: 'x:float' (want name:number, name:string, name:json or name:task, name? when optional)";
+  const message = "createTask: bad_declaration declares a parameter JavaScript cannot pass: 'x:float' (want name:number, name:string, name:json, name:task, or a primitive: name:lock, name:event, name:semaphore, name:condition, name:barrier, name:queue; name? when optional)";
   assert.throws(() => rt.createTask('bad_declaration', { x: 1 }), { name: 'TypeError', message });
   assert.ok(rt.coroutines.includes('bad_declaration'));
   assert.equal(await rt.run('worker', { ms: 1 }), 1);
