@@ -302,6 +302,7 @@ extern int wa__tasks_alive;
 /* The pending tasks (coroutines and JS tasks, not futures) in creation
    order, as asyncio.all_tasks: track adds one; it leaves when it ends. */
 void wa__task_track(wa_task *t);
+extern int wa__tasks_pending_count; /* tracked ones */
 wa_task *wa__task_first_pending(void);
 /* The pending tasks in an array to free(), and *n how many; NULL when
    there are none, or no memory for the array (*n is then not 0). */

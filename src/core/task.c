@@ -48,12 +48,14 @@ bool wa__value_copy(wa_value *out, wa_value v) {
 /* asyncio.all_tasks: the pending tasks (not futures), in creation order,
    for a shutdown that cancels them all (bindings.c). */
 static wa_task *pending_first, *pending_last;
+int wa__tasks_pending_count;
 
 void wa__task_track(wa_task *t) {
   t->all_prev = pending_last;
   *(pending_last ? &pending_last->all_next : &pending_first) = t;
   pending_last = t;
   t->tracked = true;
+  wa__tasks_pending_count++;
 }
 
 static void untrack(wa_task *t) {
@@ -62,6 +64,7 @@ static void untrack(wa_task *t) {
   *(t->all_next ? &t->all_next->all_prev : &pending_last) = t->all_prev;
   t->all_prev = t->all_next = NULL;
   t->tracked = false;
+  wa__tasks_pending_count--;
 }
 
 wa_task *wa__task_first_pending(void) { return pending_first; }

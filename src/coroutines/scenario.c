@@ -122,12 +122,36 @@ typedef struct {
    costs no copy and no parse however big its list. The table (id -> task,
    open addressing, ids are never removed, only remapped) holds its tasks
    until the last reference goes, when no task of the run can look at them. */
+/* A synchronization primitive made by a `make` step, by name. */
+typedef enum { P_LOCK, P_EVENT, P_SEMAPHORE, P_CONDITION, P_BARRIER, P_QUEUE } prim_kind;
+typedef struct prim {
+  char *name;
+  prim_kind kind;
+  const char *type; /* CPython's class name, for messages */
+  void *obj;        /* the creator's reference */
+  struct prim *next;
+} prim;
+
 typedef struct {
   int refs;
   wa_json *tree;
   int count, cap; /* cap: 0 or a power of two, kept at most half full */
   entry *entries;
+  prim *prims;    /* a handful: a list */
 } shared;
+
+static void prim_free(prim *p) {
+  switch (p->kind) {
+    case P_LOCK: wa_lock_free(p->obj); break;
+    case P_EVENT: wa_event_free(p->obj); break;
+    case P_SEMAPHORE: wa_semaphore_free(p->obj); break;
+    case P_CONDITION: wa_condition_free(p->obj); break;
+    case P_BARRIER: wa_barrier_free(p->obj); break;
+    case P_QUEUE: wa_queue_free(p->obj); break;
+  }
+  free(p->name);
+  free(p);
+}
 
 static shared *shared_new(wa_json *tree) {
   shared *s = wa__alloc(sizeof *s);
@@ -143,6 +167,11 @@ static void shared_release(shared *s) {
     wa_task_release(s->entries[i].task);
   }
   free(s->entries);
+  while (s->prims) {
+    prim *next = s->prims->next;
+    prim_free(s->prims);
+    s->prims = next;
+  }
   wa__json_free(s->tree);
   free(s);
 }
@@ -610,6 +639,239 @@ static int step_reraise(const ctx *c, const wa_json *step, int index) {
 
 /* ---- the step list -------------------------------------------------------- */
 
+/* ---- steps on synchronization primitives ---------------------------------- */
+
+static const struct {
+  const char *name, *type;
+  prim_kind kind;
+  int order; /* a queue's */
+} prim_kinds[] = {
+    {"lock", "Lock", P_LOCK, 0},
+    {"event", "Event", P_EVENT, 0},
+    {"semaphore", "Semaphore", P_SEMAPHORE, 0},
+    {"bounded_semaphore", "BoundedSemaphore", P_SEMAPHORE, 0},
+    {"condition", "Condition", P_CONDITION, 0},
+    {"barrier", "Barrier", P_BARRIER, 0},
+    {"queue", "Queue", P_QUEUE, WA_QUEUE_FIFO},
+    {"lifo_queue", "LifoQueue", P_QUEUE, WA_QUEUE_LIFO},
+    {"priority_queue", "PriorityQueue", P_QUEUE, WA_QUEUE_PRIORITY},
+};
+
+/* The primitive a step names, when it is of one of the kinds in `kinds`
+   (a bit mask of 1 << prim_kind); NULL with a ScenarioError otherwise. */
+static prim *find_prim(const ctx *c, const wa_json *step, unsigned kinds) {
+  const wa_json *name = step->items[1];
+  if (!is_string(name)) return wa_raise("ScenarioError", "step %s: a primitive's name must be a string", step->items[0]->string), NULL;
+  for (prim *p = c->ts->sh->prims; p; p = p->next) {
+    if (strcmp(p->name, name->string) != 0) continue;
+    if (kinds & (1u << p->kind)) return p;
+    return wa_raise("ScenarioError", "step %s: '%s' is a %s", step->items[0]->string, p->name, p->type), NULL;
+  }
+  return wa_raise("ScenarioError", "unknown primitive '%s'", name->string), NULL;
+}
+
+/* Makes the primitive; NULL with the error raised (ValueError, MemoryError). */
+static void *prim_new(int k, const wa_json *n) {
+  bool given = is_number(n);
+  int v = given ? (int)n->number : 0;
+  switch (prim_kinds[k].kind) {
+    case P_LOCK: return wa_lock_new();
+    case P_EVENT: return wa_event_new();
+    case P_SEMAPHORE:
+      if (!given) v = 1;
+      return k == 3 ? wa_bounded_semaphore_new(v) : wa_semaphore_new(v);
+    case P_CONDITION: return wa_condition_new(NULL);
+    case P_BARRIER: return wa_barrier_new(v);
+    case P_QUEUE: return wa_queue_new(v, (wa_queue_order)prim_kinds[k].order);
+  }
+  return NULL;
+}
+
+/* ["make", name, kind, n]: n is a semaphore's value, a barrier's parties
+   or a queue's maxsize (null: the default). Replaces a primitive of that
+   name. */
+static int step_make(const ctx *c, const wa_json *step, int index) {
+  const wa_json *name = step->items[1], *kind = step->items[2], *n = step->items[3];
+  if (!is_string(name) || !is_string(kind) || !(is_null(n) || is_number(n))) return bad_step(index, step);
+  int k = -1;
+  for (int i = 0; i < (int)(sizeof prim_kinds / sizeof *prim_kinds); i++)
+    if (strcmp(prim_kinds[i].name, kind->string) == 0) k = i;
+  if (k < 0 || (prim_kinds[k].kind == P_BARRIER && !is_number(n))) return bad_step(index, step);
+  prim *p = wa__alloc(sizeof *p);
+  if (!p || !(p->name = wa__strdup(name->string))) {
+    free(p);
+    return wa__nomem("a primitive");
+  }
+  if (!(p->obj = prim_new(k, n))) {
+    free(p->name);
+    free(p);
+    return pass_on_nomem("a primitive");
+  }
+  p->kind = prim_kinds[k].kind;
+  p->type = prim_kinds[k].type;
+  for (prim **at = &c->ts->sh->prims; *at; at = &(*at)->next) {
+    if (strcmp((*at)->name, p->name) != 0) continue;
+    prim *old = *at;
+    *at = old->next;
+    prim_free(old);
+    break;
+  }
+  p->next = c->ts->sh->prims;
+  c->ts->sh->prims = p;
+  return ST_NORMAL;
+}
+
+enum { LOCKS = 1u << P_LOCK | 1u << P_SEMAPHORE | 1u << P_CONDITION };
+
+static int acquire(prim *p) {
+  int rc = p->kind == P_LOCK ? wa_lock_acquire(p->obj)
+           : p->kind == P_SEMAPHORE ? wa_semaphore_acquire(p->obj)
+           : wa_condition_acquire(p->obj);
+  if (rc == WA_OK) wa_print("%s acquired", p->name);
+  return rc;
+}
+
+static int release(prim *p) {
+  return p->kind == P_LOCK ? wa_lock_release(p->obj)
+         : p->kind == P_SEMAPHORE ? wa_semaphore_release(p->obj)
+         : wa_condition_release(p->obj);
+}
+
+static int step_acquire(const ctx *c, const wa_json *step, int index) {
+  prim *p = find_prim(c, step, LOCKS);
+  return p ? acquire(p) : WA_ERROR;
+}
+
+static int step_release(const ctx *c, const wa_json *step, int index) {
+  prim *p = find_prim(c, step, LOCKS);
+  return p ? release(p) : WA_ERROR;
+}
+
+/* ["with", name, steps]: `async with p:` (the release's error, if any,
+   replaces the one in flight, as __aexit__'s does). */
+static int step_with(const ctx *c, const wa_json *step, int index) {
+  if (!is_steps(step->items[2])) return bad_step(index, step);
+  prim *p = find_prim(c, step, LOCKS);
+  if (!p) return WA_ERROR;
+  int rc = acquire(p);
+  if (rc < 0) return rc;
+  int st = run_steps(c, step->items[2]);
+  wa_error *in_flight = st < 0 ? wa_error_fetch() : NULL;
+  rc = release(p);
+  if (rc < 0) {
+    wa_error_release(in_flight);
+    return rc;
+  }
+  return in_flight ? wa_error_restore(in_flight) : st;
+}
+
+static int step_set(const ctx *c, const wa_json *step, int index) {
+  prim *p = find_prim(c, step, 1u << P_EVENT);
+  if (!p) return WA_ERROR;
+  wa_event_set(p->obj);
+  return ST_NORMAL;
+}
+
+static int step_clear(const ctx *c, const wa_json *step, int index) {
+  prim *p = find_prim(c, step, 1u << P_EVENT);
+  if (!p) return WA_ERROR;
+  wa_event_clear(p->obj);
+  return ST_NORMAL;
+}
+
+/* ["wait", name]: Event.wait, Condition.wait or Barrier.wait. */
+static int step_wait(const ctx *c, const wa_json *step, int index) {
+  prim *p = find_prim(c, step, 1u << P_EVENT | 1u << P_CONDITION | 1u << P_BARRIER);
+  if (!p) return WA_ERROR;
+  int i = 0;
+  int rc = p->kind == P_EVENT ? wa_event_wait(p->obj)
+           : p->kind == P_CONDITION ? wa_condition_wait(p->obj)
+           : wa_barrier_wait(p->obj, &i);
+  if (rc < 0) return rc;
+  if (p->kind == P_BARRIER)
+    wa_print("%s -> %d", p->name, i);
+  else
+    wa_print("%s waited", p->name);
+  return ST_NORMAL;
+}
+
+/* ["notify", name, n]: n null is notify_all. */
+static int step_notify(const ctx *c, const wa_json *step, int index) {
+  const wa_json *n = step->items[2];
+  if (!is_null(n) && !is_number(n)) return bad_step(index, step);
+  prim *p = find_prim(c, step, 1u << P_CONDITION);
+  if (!p) return WA_ERROR;
+  return is_null(n) ? wa_condition_notify_all(p->obj) : wa_condition_notify(p->obj, (int)n->number);
+}
+
+static int step_reset(const ctx *c, const wa_json *step, int index) {
+  prim *p = find_prim(c, step, 1u << P_BARRIER);
+  return p ? wa_barrier_reset(p->obj) : WA_ERROR;
+}
+
+static int step_abort(const ctx *c, const wa_json *step, int index) {
+  prim *p = find_prim(c, step, 1u << P_BARRIER);
+  return p ? wa_barrier_abort(p->obj) : WA_ERROR;
+}
+
+/* ["put", name, v] and ["put_nowait", name, v]: v a number or a string. */
+static int put(const ctx *c, const wa_json *step, int index, bool wait) {
+  const wa_json *v = step->items[2];
+  if (!is_number(v) && !is_string(v)) return bad_step(index, step);
+  prim *p = find_prim(c, step, 1u << P_QUEUE);
+  if (!p) return WA_ERROR;
+  wa_value item = is_number(v) ? (wa_value){.kind = WA_NUMBER, .number = v->number}
+                               : (wa_value){.kind = WA_STRING, .string = v->string};
+  int rc = wait ? wa_queue_put(p->obj, &item) : wa_queue_put_nowait(p->obj, &item);
+  if (rc < 0) return rc;
+  wa_text b = {0};
+  wa__text_add(&b, "%s put ", p->name);
+  sb_value(&b, &item);
+  return sb_print(&b);
+}
+
+static int step_put(const ctx *c, const wa_json *step, int index) { return put(c, step, index, true); }
+static int step_put_nowait(const ctx *c, const wa_json *step, int index) { return put(c, step, index, false); }
+
+/* ["get", name] and ["get_nowait", name]: prints "name -> v". */
+static int get(const ctx *c, const wa_json *step, bool wait) {
+  prim *p = find_prim(c, step, 1u << P_QUEUE);
+  if (!p) return WA_ERROR;
+  wa_value item;
+  int rc = wait ? wa_queue_get(p->obj, &item) : wa_queue_get_nowait(p->obj, &item);
+  if (rc < 0) return rc;
+  wa_text b = {0};
+  wa__text_add(&b, "%s -> ", p->name);
+  sb_value(&b, &item);
+  wa_value_clear(&item);
+  return sb_print(&b);
+}
+
+static int step_get(const ctx *c, const wa_json *step, int index) { return get(c, step, true); }
+static int step_get_nowait(const ctx *c, const wa_json *step, int index) { return get(c, step, false); }
+
+static int step_task_done(const ctx *c, const wa_json *step, int index) {
+  prim *p = find_prim(c, step, 1u << P_QUEUE);
+  return p ? wa_queue_task_done(p->obj) : WA_ERROR;
+}
+
+static int step_join(const ctx *c, const wa_json *step, int index) {
+  prim *p = find_prim(c, step, 1u << P_QUEUE);
+  if (!p) return WA_ERROR;
+  int rc = wa_queue_join(p->obj);
+  if (rc == WA_OK) wa_print("%s joined", p->name);
+  return rc;
+}
+
+/* ["shutdown", name, immediate]. */
+static int step_shutdown(const ctx *c, const wa_json *step, int index) {
+  if (step->items[2]->kind != WA_JSON_BOOL) return bad_step(index, step);
+  prim *p = find_prim(c, step, 1u << P_QUEUE);
+  if (!p) return WA_ERROR;
+  wa_queue_shutdown(p->obj, step->items[2]->boolean);
+  return ST_NORMAL;
+}
+
 typedef int (*step_fn)(const ctx *c, const wa_json *step, int index);
 
 static const struct {
@@ -625,6 +887,15 @@ static const struct {
     {"gather", 3, step_gather},   {"timeout", 3, step_timeout},
     {"uncancel", 1, step_uncancel}, {"try", 3, step_try},
     {"log_error", 1, step_log_error}, {"reraise", 1, step_reraise},
+    {"make", 4, step_make},       {"acquire", 2, step_acquire},
+    {"release", 2, step_release}, {"with", 3, step_with},
+    {"set", 2, step_set},         {"clear", 2, step_clear},
+    {"wait", 2, step_wait},       {"notify", 3, step_notify},
+    {"reset", 2, step_reset},     {"abort", 2, step_abort},
+    {"put", 3, step_put},         {"put_nowait", 3, step_put_nowait},
+    {"get", 2, step_get},         {"get_nowait", 2, step_get_nowait},
+    {"task_done", 2, step_task_done}, {"join", 2, step_join},
+    {"shutdown", 3, step_shutdown},
 };
 
 /* The function for a step, or NULL with a ScenarioError set. */

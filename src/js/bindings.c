@@ -4,6 +4,7 @@
  * wa_loop_run enters fibers, and only from a host timer.
  */
 #include <emscripten.h>
+#include <math.h>
 #include <emscripten/heap.h>
 #include <stdlib.h>
 
@@ -133,6 +134,8 @@ EMSCRIPTEN_KEEPALIVE double wa_js_stat(int which) {
   case 3: return wa__loop_ready_count();
   case 4: return wa__timer_count();
   case 5: return emscripten_get_heap_size();
+  case 6: return wa__tasks_pending_count;
+  case 7: return wa__timer_peek() ? wa__timer_peek()->when : INFINITY;
   default: return -1;
   }
 }

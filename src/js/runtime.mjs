@@ -357,10 +357,15 @@ class Runtime {
       withCString: (s, fn) => this.#withCStrings([s], fn),
       errorFromC: (e) => this.#errorFromC(e),
       // For the primitives (sync.mjs): a C call whose raised error is
-      // thrown, and a JS value handed to C as settle() takes one (a value C
-      // cannot take is thrown).
+      // thrown, and a JS value handed to C as settle() takes one. What
+      // fails is thrown: a value C cannot take, no memory for it, or what
+      // settle itself threw (a full queue) -- never settle called again
+      // with none in its place, as a settle that stores the error would be.
       asTask: (ptr, fn) => this.#asTask(ptr, fn),
-      valueToC: (value, what, settle) => this.#valueToC(true, value, what, (error, ...v) => settle(...v), true),
+      valueToC: (value, what, settle) => this.#valueToC(true, value, what, (error, ...v) => {
+        if (error) throw this.#takeError(error);
+        return settle(...v);
+      }, true),
     };
     this.#core = {
       awaitTask: (record, task) => this.#awaitTask(record, task),
@@ -658,8 +663,8 @@ class Runtime {
   stats() { // works once closed too: what is left
     const stat = (i) => this.#m._wa_js_stat(i);
     return {
-      tasks: stat(0), slabs: stat(1), idleSlabs: stat(2), ready: stat(3), timers: stat(4), memory: stat(5),
-      hostCalls: this.#hostCalls.size,
+      tasks: stat(0), pending: stat(6), slabs: stat(1), idleSlabs: stat(2), ready: stat(3), timers: stat(4),
+      memory: stat(5), nextTimer: stat(7), hostCalls: this.#hostCalls.size,
     };
   }
 
@@ -962,28 +967,40 @@ class Runtime {
     } catch (error) {
       return Promise.reject(error);
     }
+    // The closures reach the task only through `held`, emptied once the
+    // machine ended: an error made while run runs (a CancelledError) keeps
+    // the functions on the stack in its stack trace, with the variables
+    // they close over; the runtime keeps that error while the task lives,
+    // and the task would then stay reachable from it, and never be freed.
+    let held = { record, op };
     return new Promise((resolve, reject) => {
+      const end = () => {
+        m._wa_js_op_free(held.op);
+        held = null;
+      };
       const run = (exc, start) => {
+        const task = held.record; // captured by no closure
+        const machine = held.op;
         let r;
         try {
-          r = this.#asTask(record.ptr, () => m._wa_js_op_run(op, record.ptr, exc, start));
+          r = this.#asTask(task.ptr, () => m._wa_js_op_run(held.op, held.record.ptr, exc, start));
         } catch (error) {
-          m._wa_js_op_free(op);
+          end();
           reject(error);
           return;
         }
         if (r === 1) {
           this.#wake();
-          if (record.finished) this.#jsTasks.set(record.id, record); // an await after the end
-          record.pending = { step: (e) => run(e, 0) };
+          if (task.finished) this.#jsTasks.set(task.id, task); // an await after the end
+          task.pending = { step: (e) => run(e, 0) };
           return;
         }
         try {
-          resolve(read(op));
+          resolve(read(machine));
         } catch (error) {
           reject(error);
         } finally {
-          m._wa_js_op_free(op);
+          end();
           this.#wake(); // what it took or woke may let others run
         }
       };

@@ -31,11 +31,18 @@ const releaser = (m, ptr) => () => m._wa_js_object_release(ptr);
 export class Operation {
   #what;
   #run;
+  // The primitive, until the operation has run: run knows it only by its
+  // C address, and a primitive's C object is released when its JS handle
+  // is collected, which without this could happen first
+  // (`const op = rt.lock().acquire()` keeps nothing else alive). Once
+  // running, the C operation holds a reference of its own.
+  #owner;
 
   /** Made by the primitives, never directly. */
-  constructor(what, run) {
+  constructor(what, run, owner = null) {
     this.#what = what;
     this.#run = run;
+    this.#owner = owner;
   }
 
   /** ctx.wait's way in: runs it for the task of record. */
@@ -43,7 +50,11 @@ export class Operation {
     const run = this.#run;
     if (!run) return Promise.reject(new InvalidStateError(`${this.#what}: this operation was awaited already (make a new one)`));
     this.#run = null;
-    return run(core, record);
+    try {
+      return run(core, record); // makes the C operation before it returns
+    } finally {
+      this.#owner = null;
+    }
   }
 
   /** A plain `await` cannot say which task waits: it rejects, saying how. */
@@ -108,7 +119,7 @@ class Primitive {
     // The item is checked now, as a put of a value C cannot take is a
     // mistake at the call, not at the await.
     if (which === OP.queuePut) port.valueToC(item, `${what}: item`, () => 1);
-    return new Operation(what, (core, record) => core.awaitOp(record, make, (op) => read(port.m, op)));
+    return new Operation(what, (core, record) => core.awaitOp(record, make, (op) => read(port.m, op)), this);
   }
 
   get port() {

@@ -71,12 +71,18 @@ export interface GatherOptions {
 }
 
 export interface Stats {
+  /** Tasks and futures in memory. */
   tasks: number;
+  /** Tasks (C and JS) not yet ended: once a run stalls, those waiting for
+   *  ever (on a lock nobody releases, say), which stay in memory. */
+  pending: number;
   slabs: number;
   idleSlabs: number;
   ready: number;
   timers: number;
   memory: number;
+  /** The earliest timer's deadline in loop time (Infinity: none). */
+  nextTimer: number;
   /** Host function calls (wa_host_call) not yet settled or cancelled. */
   hostCalls: number;
 }

@@ -99,13 +99,23 @@ static const char *skip_value(const char *p) {
   return p;
 }
 
+/* From a character boundary inside a string's body to just past its
+   closing quote. (skip_value would take the closing quote for an opening
+   one, and run on into whatever follows.) */
+static const char *string_end(const char *p) {
+  while (*p && *p != '"') p += *p == '\\' && p[1] ? 2 : 1;
+  return *p ? p + 1 : p;
+}
+
 static order compare_strings(const char **a, const char **b) {
   (*a)++, (*b)++;
   for (;;) {
     long x = next_char(a), y = next_char(b);
     if (x != y || x < 0) {
-      *a = skip_value(*a - 1 + (x < 0)), *b = skip_value(*b - 1 + (y < 0)); /* past the closing quote */
-      return x == y ? EQ : x < y ? LT : GT;
+      /* Both past their closing quotes, so that a list of equal strings
+         goes on to its next element ([1, "a"] < [1, "a", 0]). */
+      *a = string_end(*a), *b = string_end(*b);
+      return x == y ? EQ : x < y ? LT : GT; /* -1, the end, sorts first */
     }
   }
 }

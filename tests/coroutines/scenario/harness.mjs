@@ -41,13 +41,20 @@ export function formatError(e) {
 
 // ---- the wasm side ----------------------------------------------------------
 
-/** Runs lets the loop run until nothing is ready and no timer is left, so
- *  that tasks outliving the root have finished too. A JS sleep(0) would hold
- *  the virtual clock still; a long sleep jumps it through every deadline. */
-export async function drain(rt) {
-  do {
-    await rt.sleep(60_000);
-  } while (rt.stats().ready > 0 || rt.stats().timers > 0);
+/** Lets the loop run until nothing is ready and no timer is left, so that
+ *  tasks outliving the root have finished too, or the run stalled (as
+ *  reference.py's loop finds it). The clock moves only from deadline to
+ *  deadline, so a run that stalls keeps the time it stalled at: a sleep(0)
+ *  lets what is ready run, a sleep to the next deadline jumps there. */
+export async function drain(rt, until = { stop: false }) {
+  for (;;) {
+    await rt.sleep(0);
+    if (until.stop) return;
+    const { ready, timers, nextTimer } = rt.stats();
+    if (ready > 0) continue;
+    if (timers === 0 || nextTimer === Infinity) return; // done, or stalled
+    await rt.sleep(Math.max(0, nextTimer - rt.time()));
+  }
 }
 
 const roots = new WeakMap(); // rt -> the root Tasks run on it
@@ -76,11 +83,23 @@ export async function runScenario(rt, lines, steps, { shutdown = true } = {}) {
   let outcome = 'pending'; // unless the root ends
   const ended = root.then((value) => { outcome = `return ${formatValue(value)}`; },
     (error) => { outcome = `raise ${formatError(error)}`; });
-  await (shutdown ? Promise.race([ended, drain(rt)]) : drain(rt));
+  // A drain the root's end outran must stop, or its timer and the next
+  // drain's would each keep the other looping for ever.
+  const firstDrain = { stop: false };
+  await (shutdown ? Promise.race([ended, drain(rt, firstDrain)]) : drain(rt));
+  firstDrain.stop = true;
+  // The root's outcome as the run left it: 'pending' when it stalled, even
+  // if the shutdown then cancels the root, as reference.py reports it.
+  const result = outcome;
   // A shutdown whose cancelled tasks never end would wait for ever, as
   // asyncio.run does; the run then stops when nothing is left to do.
   if (shutdown) await Promise.race([rt.close(), drain(rt)]);
-  return { lines: lines.slice(first), outcome, leaked: rt.stats().tasks - before - 1 };
+  // Tasks that stalled for ever (waiting on a primitive nobody releases,
+  // even once cancelled) stay, with what they hold (the futures they await,
+  // the shutdown's gather); otherwise every task but the root must be gone.
+  const { tasks, pending } = rt.stats();
+  const stalled = pending > 0; // the root among them, perhaps
+  return { lines: lines.slice(first), outcome: result, leaked: stalled ? 0 : tasks - before - 1 };
 }
 
 // ---- the CPython side ------------------------------------------------------

@@ -446,10 +446,135 @@ async def run(steps, ctx):
                 raise ScenarioError("reraise outside a handler")
             raise ctx.caught
 
+        elif op in _SYNC_STEPS:
+            r = await _sync_step(ctx, step)
+            if r is not None:
+                return r
+
         elif op in _STEP_NAMES:
             raise _bad(step)
         else:
             raise ScenarioError("unknown step %r" % (op,))
+    return None
+
+
+# ---- steps on synchronization primitives ------------------------------------
+
+_PRIM_KINDS = {
+    "lock": lambda n: asyncio.Lock(),
+    "event": lambda n: asyncio.Event(),
+    "semaphore": lambda n: asyncio.Semaphore(1 if n is None else int(n)),
+    "bounded_semaphore": lambda n: asyncio.BoundedSemaphore(
+        1 if n is None else int(n)),
+    "condition": lambda n: asyncio.Condition(),
+    "barrier": lambda n: asyncio.Barrier(int(n)),
+    "queue": lambda n: asyncio.Queue(0 if n is None else int(n)),
+    "lifo_queue": lambda n: asyncio.LifoQueue(0 if n is None else int(n)),
+    "priority_queue": lambda n: asyncio.PriorityQueue(
+        0 if n is None else int(n)),
+}
+_LOCKS = (asyncio.Lock, asyncio.Semaphore, asyncio.Condition)
+
+# step name -> (its length, the classes it takes)
+_SYNC_STEPS = {
+    "make": (4, None), "acquire": (2, _LOCKS), "release": (2, _LOCKS),
+    "with": (3, _LOCKS), "set": (2, (asyncio.Event,)),
+    "clear": (2, (asyncio.Event,)),
+    "wait": (2, (asyncio.Event, asyncio.Condition, asyncio.Barrier)),
+    "notify": (3, (asyncio.Condition,)), "reset": (2, (asyncio.Barrier,)),
+    "abort": (2, (asyncio.Barrier,)), "put": (3, (asyncio.Queue,)),
+    "put_nowait": (3, (asyncio.Queue,)), "get": (2, (asyncio.Queue,)),
+    "get_nowait": (2, (asyncio.Queue,)), "task_done": (2, (asyncio.Queue,)),
+    "join": (2, (asyncio.Queue,)), "shutdown": (3, (asyncio.Queue,)),
+}
+
+
+def _make(ctx, step):
+    _, name, kind, n = step
+    if (not isinstance(name, str) or kind not in _PRIM_KINDS or
+            not (n is None or _is_number(n)) or
+            (kind == "barrier" and n is None)):
+        raise _bad(step)
+    # Primitives share the run's table with tasks, under keys of their own.
+    ctx.table[("prim", name)] = _PRIM_KINDS[kind](n)
+
+
+def _prim(ctx, step, classes):
+    name = step[1]
+    if not isinstance(name, str):
+        raise ScenarioError("step %s: a primitive's name must be a string"
+                            % step[0])
+    p = ctx.table.get(("prim", name))
+    if p is None:
+        raise ScenarioError("unknown primitive '%s'" % name)
+    if not isinstance(p, classes):
+        raise ScenarioError("step %s: '%s' is a %s"
+                            % (step[0], name, type(p).__name__))
+    return p
+
+
+async def _sync_step(ctx, step):
+    op = step[0]
+    length, classes = _SYNC_STEPS[op]
+    if len(step) != length:
+        raise _bad(step)
+    if op == "make":
+        return _make(ctx, step)
+    if op == "notify" and not (step[2] is None or _is_number(step[2])):
+        raise _bad(step)
+    if op in ("put", "put_nowait") and not (_is_number(step[2]) or
+                                            isinstance(step[2], str)):
+        raise _bad(step)
+    if op == "with" and not _is_steps(step[2]):
+        raise _bad(step)
+    if op == "shutdown" and not isinstance(step[2], bool):
+        raise _bad(step)
+    p = _prim(ctx, step, classes)
+    name = step[1]
+    if op == "acquire":
+        await p.acquire()
+        ctx.out.append("%s acquired" % name)
+    elif op == "release":
+        p.release()
+    elif op == "with":
+        async with p:
+            ctx.out.append("%s acquired" % name)
+            return await run(step[2], ctx)
+    elif op == "set":
+        p.set()
+    elif op == "clear":
+        p.clear()
+    elif op == "wait":
+        r = await p.wait()
+        if isinstance(p, asyncio.Barrier):
+            ctx.out.append("%s -> %d" % (name, r))
+        else:
+            ctx.out.append("%s waited" % name)
+    elif op == "notify":
+        if step[2] is None:
+            p.notify_all()
+        else:
+            p.notify(int(step[2]))
+    elif op == "reset":
+        await p.reset()
+    elif op == "abort":
+        await p.abort()
+    elif op in ("put", "put_nowait"):
+        if op == "put":
+            await p.put(step[2])
+        else:
+            p.put_nowait(step[2])
+        ctx.out.append("%s put %s" % (name, format_value(step[2])))
+    elif op in ("get", "get_nowait"):
+        v = await p.get() if op == "get" else p.get_nowait()
+        ctx.out.append("%s -> %s" % (name, format_value(v)))
+    elif op == "task_done":
+        p.task_done()
+    elif op == "join":
+        await p.join()
+        ctx.out.append("%s joined" % name)
+    else:  # shutdown
+        p.shutdown(step[2])
     return None
 
 
@@ -485,7 +610,14 @@ def shutdown(loop):
     if to_cancel:
         for task in to_cancel:
             task.cancel()
-        loop.run_until_complete(asyncio.gather(*to_cancel, return_exceptions=True))
+        try:
+            loop.run_until_complete(asyncio.gather(*to_cancel,
+                                                   return_exceptions=True))
+        except RuntimeError:
+            # A cancelled task's cleanup waits for ever (on a primitive
+            # nobody will release): asyncio.run would hang; the wasm side's
+            # harness stops once nothing is left to do, and so does this.
+            return
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.run_until_complete(loop.shutdown_default_executor())
 
@@ -568,11 +700,74 @@ class Generator:
             self.ids = 0
             self.counter = 0
             self.size = 0
-            steps = self.steps("root", 0, [], min_len=2)
+            self.held = []  # conditions whose `with` body is being made
+            made = self.make_prims()
+            steps = made + self.steps("root", 0, [], min_len=2)
             if self.size >= 5 and any(s[0] in self.STRUCTURED for s in steps):
                 return steps
 
     STRUCTURED = frozenset(("spawn", "group", "gather", "timeout", "try"))
+
+    PRIM_KINDS = ("lock", "event", "semaphore", "bounded_semaphore",
+                  "condition", "barrier", "queue", "lifo_queue",
+                  "priority_queue")
+
+    def make_prims(self):
+        """Half the scenarios share one or two primitives (p1, p2) that
+        any task may use; the steps on them are drawn in step()."""
+        rng = self.rng
+        self.prims = []
+        if rng.random() < 0.5:
+            return []
+        made = []
+        for i in range(rng.randint(1, 2)):
+            kind = rng.choice(self.PRIM_KINDS)
+            n = None
+            if kind in ("semaphore", "bounded_semaphore"):
+                n = rng.choice((None, 1, 2))
+            elif kind == "barrier":
+                n = rng.choice((2, 3))
+            elif kind.endswith("queue"):
+                n = rng.choice((0, 1, 2))
+            name = "p%d" % (i + 1)
+            self.prims.append((name, kind))
+            made.append(["make", name, kind, n])
+        return made
+
+    def prim_step(self, task, depth, scope, handler, in_finally,
+                  group_body, nest):
+        """A step on one of the scenario's primitives."""
+        rng = self.rng
+        name, kind = rng.choice(self.prims)
+        if kind in ("lock", "semaphore", "bounded_semaphore", "condition"):
+            if name in self.held and kind == "condition":
+                if rng.random() < 0.5:
+                    return ["wait", name]
+                return ["notify", name, rng.choice((None, 1, 2))]
+            if nest and rng.random() < 0.8:
+                self.held.append(name)
+                body = self.steps(task, depth + 1, list(scope),
+                                  handler=handler, in_finally=in_finally,
+                                  group_body=group_body)
+                self.held.pop()
+                return ["with", name, body]
+            return [rng.choice(("acquire", "release")), name]
+        if kind == "event":
+            return [rng.choices(("set", "clear", "wait"), (3, 1, 3))[0], name]
+        if kind == "barrier":
+            return [rng.choices(("wait", "reset", "abort"), (8, 1, 1))[0],
+                    name]
+        op = rng.choices(("put", "get", "put_nowait", "get_nowait",
+                          "task_done", "join", "shutdown"),
+                         (4, 4, 2, 2, 2, 1, 0.5))[0]
+        if op in ("put", "put_nowait"):
+            self.counter += 1
+            v = (self.counter if kind == "priority_queue" or
+                 rng.random() < 0.5 else "%s.q%d" % (task, self.counter))
+            return [op, name, v]
+        if op == "shutdown":
+            return [op, name, rng.random() < 0.5]
+        return [op, name]
 
     # -- helpers
 
@@ -631,9 +826,14 @@ class Generator:
             choices += [("await", 3), ("cancel", 1.5), ("shield", 1)]
         if handler:
             choices += [("log_error", 4), ("reraise", 2)]
+        if self.prims:
+            choices += [("prim", 8)]
         kinds, weights = zip(*choices)
         kind = rng.choices(kinds, weights)[0]
 
+        if kind == "prim":
+            return self.prim_step(task, depth, scope, handler, in_finally,
+                                  group_body, nest)
         if kind == "log":
             return ["log", self.tag(task)]
         if kind == "log_time":
