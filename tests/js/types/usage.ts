@@ -4,8 +4,50 @@
 import {
   CancelledError, ExceptionGroup, MemoryError, TimeoutError, createRuntime,
   TraceRecorder, type Runtime, type Task, type TaskContext, type TaskGroup, type TimeoutScope, type TraceEvent,
-  type TaskInfo, Future, type HostFunction,
+  type TaskInfo, Future, type HostFunction, Lock, type Event, type Semaphore, type BoundedSemaphore, type Condition,
+  type Barrier, Queue, type Operation, QueueEmpty, QueueFull, QueueShutDown, BrokenBarrierError,
 } from 'wasyncio';
+
+// The synchronization primitives: blocking calls are Operations a task
+// awaits with ctx.wait, typed by what they give.
+export async function primitives(rt: Runtime): Promise<number> {
+  const lock: Lock = rt.lock();
+  const cond: Condition = rt.condition(lock);
+  const ev: Event = rt.event();
+  const sem: Semaphore = rt.semaphore(2);
+  const bounded: BoundedSemaphore = rt.boundedSemaphore(1);
+  const barrier: Barrier = rt.barrier(2);
+  const jobs: Queue<[number, string]> = rt.queue<[number, string]>({ maxsize: 10, order: 'priority' });
+  const take: Operation<[number, string]> = jobs.get();
+  const worker: Task<string> = rt.createTask(async (ctx: TaskContext) => {
+    const held: true = await ctx.wait(lock.acquire());
+    try {
+      const ready: boolean = await ctx.wait(cond.waitFor(() => ev.isSet()));
+      const [priority, name] = await ctx.wait(take);
+      return `${held} ${ready} ${priority} ${name}`;
+    } finally {
+      lock.release();
+    }
+  });
+  jobs.putNowait([1, 'first']);
+  const refused: string = await jobs.put([2, 'second']).then(() => 'never', (e: unknown) => String(e)); // use ctx.wait
+  const index: number = await rt.run((ctx: TaskContext) => ctx.wait(barrier.wait()));
+  const joined: undefined = await rt.run((ctx: TaskContext) => ctx.wait(jobs.join()));
+  try {
+    jobs.getNowait();
+  } catch (e) {
+    if (e instanceof QueueEmpty || e instanceof QueueFull || e instanceof QueueShutDown || e instanceof BrokenBarrierError) {
+      console.log(e.message);
+    }
+  }
+  cond.notifyAll();
+  sem.release();
+  bounded.release();
+  jobs.shutdown(true);
+  console.log(refused, index, joined, jobs.qsize(), jobs.maxsize, barrier.nWaiting, barrier.parties, sem.locked(),
+    lock instanceof Lock, jobs instanceof Queue, await worker);
+  return barrier.broken ? 0 : 1;
+}
 
 export async function main(): Promise<number> {
   const rt: Runtime = await createRuntime({ clock: 'virtual', print: (line: string) => console.log(line) });
