@@ -10,6 +10,7 @@
  * holds none.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -96,13 +97,31 @@ static const char *fiber_failure(wa_task *t, wa_fiber_how how, char *why, int le
   return "RuntimeError";
 }
 
+/* A task that suspended on something it can stop waiting for, with no
+   step queued (a bare yield queues one), whose stack found no memory to
+   be kept in: the await fails with that MemoryError instead, at once, as
+   any other call that finds no memory does. The primitive or future it
+   awaited then sees the await fail and takes its waiter back; ending the
+   task there would leave that waiter behind for ever. */
+static bool can_fail_the_await(const wa_task *t, wa_fiber_how how, const char *error) {
+  return how == FIBER_SUSPENDED && error && strcmp(error, "MemoryError") == 0 &&
+         t->state == TASK_PENDING && t->waiting && t->steps_queued == 0;
+}
+
 /* Runs the task until it suspends or ends. */
 static void run_on_fiber(wa_task *t) {
   char why[200];
   wa__current = t;
   wa_fiber_how how = wa__fiber_enter(t->slab);
-  wa__current = NULL;
   const char *error = fiber_failure(t, how, why, sizeof why);
+  while (can_fail_the_await(t, how, error)) {
+    wa__task_detach(t);
+    t->resume_exc = wa__error_new("MemoryError", why);
+    WA_TRACE(wa__trace(TRACE_STEP, t, 0, 1, NULL, NULL));
+    how = wa__fiber_resume_unsaved(t->slab);
+    error = fiber_failure(t, how, why, sizeof why);
+  }
+  wa__current = NULL;
   if (error && t->state == TASK_PENDING) {
     wa__task_detach(t); /* its state is lost: it can never resume */
     wa__task_finish(t, TASK_FAILED, wa__error_new(error, why));

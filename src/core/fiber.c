@@ -175,6 +175,19 @@ wa_fiber_how wa__fiber_enter(wa_slab *s) {
   return how;
 }
 
+/* wa__fiber_save found no memory: the task goes on at once from where it
+   unwound. Nothing ran since, so its frames are still on the run stack and
+   its Asyncify bytes in the scratch, where a rewind reads them. */
+wa_fiber_how wa__fiber_resume_unsaved(wa_slab *s) {
+  uintptr_t here = emscripten_stack_get_current();
+  ASAN_UNPOISON_MEMORY_REGION(run_stack, stack_size);
+  s->rewind.ptr = unwind_data.ptr; /* a rewind pops from here down */
+  s->rewind.end = unwind_data.ptr;
+  wa_fiber_how how = wa_host_fiber_run(s, s->sp, &s->rewind, here);
+  ASAN_POISON_MEMORY_REGION(run_stack, stack_size);
+  return how;
+}
+
 /* The task unwinds into the scratch (see the top of this file). */
 void wa__fiber_leave(wa_slab *s) {
   s->sp = emscripten_stack_get_current();

@@ -284,6 +284,7 @@ struct wa_task {
   bool tracked;        /* in the list of pending tasks (task.c) */
   wa_task *all_prev, *all_next;
   int queued;          /* its handles in the ready queue */
+  int steps_queued;    /* those of them that step it, not yet run */
   wa_callback *callbacks, *callbacks_tail;
 };
 
@@ -428,6 +429,9 @@ wa_slab *wa__fiber_acquire(wa_task *t, void (*entry)(void *));
 void wa__fiber_release(wa_slab *s);
 /* Runs the task until it suspends or ends (scheduler -> task). */
 wa_fiber_how wa__fiber_enter(wa_slab *s);
+/* After wa__fiber_save gave "MemoryError": runs the task on at once from
+   the suspension it could not keep (its stack is still in place). */
+wa_fiber_how wa__fiber_resume_unsaved(wa_slab *s);
 /* Suspends the running task (task -> scheduler); returns when resumed. */
 void wa__fiber_leave(wa_slab *s);
 /* Keeps what a task that just suspended unwound (into the shared

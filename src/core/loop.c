@@ -91,6 +91,7 @@ void wa__ready_push(wa_handle_kind kind, wa_task *task, void *aux) {
   }
   wa_task *owner = handle_task(kind, task, aux);
   if (owner) wa__task_queued(owner);
+  if (kind == H_STEP) task->steps_queued++;
   ready.buf[(ready.head + ready.count++) & (ready.cap - 1)] =
       (ready_handle){kind, task, aux};
 }
@@ -203,6 +204,7 @@ static void run_handle(ready_handle h) {
   wa_task *owner = handle_task(h.kind, h.task, h.aux);
   switch (h.kind) {
   case H_STEP:
+    h.task->steps_queued--;
     wa__task_step(h.task, h.aux);
     break;
   case H_TIMER: {

@@ -483,14 +483,15 @@ WA_EXPORT_COROUTINE(sync_oom, "")
 
 /* ---- a suspension with no room to keep the task's stack -------------------- */
 
-/* Static, so that it outlives a task that dies holding it. */
+/* Static, so that a task that ends holding it cannot lose it. */
 static block *cold_held;
 
 /* Waits on l (held by someone else), first with no memory at all, then
    with a block more given back each time, with no earlier suspension to
    have sized the task's stack buffer: at some point the waiter is queued
-   but the task's stack cannot be kept, and the core ends the task there
-   (MemoryError), its frames lost. */
+   but the task's stack cannot be kept. The acquire then fails with that
+   MemoryError (the core resumes the task at once), which ends the probe;
+   an earlier MemoryError (no room for the waiter) is retried. */
 static int lock_wait_cold(wa_task *self, const wa_args *args) {
   wa_lock *l = wa_arg_lock(args, "l");
   char buf[160];
@@ -503,7 +504,7 @@ static int lock_wait_cold(wa_task *self, const wa_args *args) {
     give_back(&cold_held, -1);
     rc = wa_timeout_exit(to, rc);
     wa_timeout_free(to);
-    if (rc < 0 && memory_error()) {
+    if (rc < 0 && memory_error() && !strstr(wa_error_message(wa_error_current()), "keep the task's stack")) {
       wa_error_clear();
       continue;
     }
@@ -514,8 +515,8 @@ static int lock_wait_cold(wa_task *self, const wa_args *args) {
 }
 WA_EXPORT_COROUTINE(lock_wait_cold, "l:lock")
 
-/* Waits for e, then gives back what lock_wait_cold's task held when it
-   died. Started while there is memory. */
+/* Waits for e, then gives back what lock_wait_cold's task held, should it
+   have ended without. Started while there is memory. */
 static int give_back_cold(wa_task *self, const wa_args *args) {
   int rc = wa_event_wait(wa_arg_event(args, "e"));
   give_back(&cold_held, -1);

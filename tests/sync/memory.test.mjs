@@ -205,11 +205,12 @@ await runCases(import.meta.url, 'WASYNCIO_SYNC_MEMORY_CASE', cases, {
 
 // Not in a child process: run only by the parent (runCases exits a child
 // before this line).
-test('a C task whose stack cannot be kept while it waits on a lock leaves no waiter behind', {
-  todo: 'core: at a suspension with no room to save the task\'s C stack (src/core/coro.c, run_on_fiber), '
-    + 'the task ends with its frames lost, so the primitive\'s wait never unlinks its waiter: '
-    + 'the lock then wakes that dead waiter on release and serves nobody after it',
-}, async () => {
+// At a suspension with no room to keep the task's C stack, the core resumes
+// the task at once with that MemoryError (src/core/coro.c, run_on_fiber), so
+// the primitive's wait takes its waiter back; were the task ended there with
+// its frames lost, the lock would wake that dead waiter on release and serve
+// nobody after it.
+test('a C task whose stack cannot be kept while it waits on a lock fails the acquire with MemoryError and leaves no waiter behind', async () => {
   assert.ok(existsSync(smallModule.wasm));
   const { rt } = await smallRuntime(() => {});
   const lock = rt.lock();
@@ -218,7 +219,8 @@ test('a C task whose stack cannot be kept while it waits on a lock leaves no wai
   const giveBack = rt.createTask('give_back_cold', { e: ev });
   await rt.sleep(0);
   const died = await settle(rt.run('lock_wait_cold', { l: lock }));
-  assert.match(died.error?.message ?? '', /no memory to keep the task's stack/, 'the probe did not reach the lost suspension');
+  assert.equal(died.error?.name, 'MemoryError');
+  assert.match(died.error?.message ?? '', /no memory to keep the task's stack/, 'the probe did not reach the suspension it could not keep');
   ev.set();
   await rt.run((ctx) => ctx.wait(giveBack));
   lock.release();
