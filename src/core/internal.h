@@ -37,6 +37,11 @@ void *wa__realloc(void *p, size_t size); /* NULL: p is left as it was */
 char *wa__strdup(const char *s);
 /* Raises MemoryError ("no memory for <what>") and returns its code. */
 int wa__nomem(const char *what);
+#ifdef WA_TEST_HOOKS
+/* Test modules only: the next n allocations above work, the later ones
+   fail (n = -1: no limit). */
+void wa__alloc_limit(long n);
+#endif
 
 /* ---- args.c ------------------------------------------------------------ */
 
