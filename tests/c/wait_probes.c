@@ -463,3 +463,46 @@ static int wait_memory(wa_task *self, const wa_args *args) {
   return WA_OK;
 }
 WA_EXPORT_COROUTINE(wait_memory, "what:string")
+
+/* ---- misuse ------------------------------------------------------------------------ */
+
+/* Prints "<label>: <Type>: <message>" for the error in the indicator, and
+   clears it. */
+static void print_error(const char *label) {
+  const wa_error *e = wa_error_current();
+  wa_print("%s: %s: %s", label, e ? wa_error_type(e) : "no error", e ? wa_error_message(e) : "");
+  wa_error_clear();
+}
+
+static int next_of(wa_task *self, const wa_args *args) {
+  wa_task *t;
+  if (wa_as_completed_next(wa_arg_pointer(args, "it"), &t) < 0) print_error("waiting next");
+  return WA_OK;
+}
+
+/* The refusals of wa_wait and wa_as_completed_*, each printed. */
+static int wait_misuse(wa_task *self, const wa_args *args) {
+  wa_task *a = spawn("a", 1e9, false);
+  wa_task *none[] = {NULL};
+  if (wa_wait(&a, 1, (wa_return_when)7, INFINITY, NULL) == WA_EINVAL) print_error("return_when 7");
+  if (wa_wait(&a, 1, WA_ALL_COMPLETED, NAN, NULL) == WA_EINVAL) print_error("NaN timeout");
+  if (wa_wait(none, 1, WA_ALL_COMPLETED, INFINITY, NULL) == WA_EINVAL) print_error("NULL task");
+  if (wa_wait(NULL, -1, WA_ALL_COMPLETED, INFINITY, NULL) == WA_EINVAL) print_error("n -1");
+  if (!wa_as_completed_new(NULL, 2, INFINITY)) print_error("as_completed of no array");
+  if (!wa_as_completed_new(&a, 1, NAN)) print_error("as_completed NaN timeout");
+  wa_as_completed *it = wa_as_completed_new(&a, 1, INFINITY);
+  if (!it) return WA_ERROR;
+  wa_args *na = wa_args_new();
+  wa_args_set_pointer(na, "it", it);
+  wa_task *other = wa_task_spawn(next_of, na, "other");
+  wa_sleep(0); /* other waits in next() */
+  wa_task *t;
+  if (wa_as_completed_next(it, &t) == WA_ESTATE) print_error("second waiter");
+  wa_as_completed_free(it); /* other's next() fails */
+  wa_task_join(other);
+  wa_task_release(other);
+  wa_task_cancel(a, NULL);
+  wa_task_release(a);
+  return WA_OK;
+}
+WA_EXPORT_COROUTINE(wait_misuse, "")
