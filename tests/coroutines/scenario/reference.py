@@ -446,6 +446,25 @@ async def run(steps, ctx):
                 raise ScenarioError("reraise outside a handler")
             raise ctx.caught
 
+        elif (op == "wait_tasks" and n == 4 and isinstance(step[1], list) and
+              step[2] in ("FIRST_COMPLETED", "FIRST_EXCEPTION",
+                          "ALL_COMPLETED") and
+              (step[3] is None or _is_ms(step[3]))):
+            tasks = [_lookup(ctx, i) for i in step[1]]
+            timeout = None if step[3] is None else max(step[3], 0) / 1000
+            done, _ = await asyncio.wait(tasks, timeout=timeout,
+                                         return_when=step[2])
+            ctx.out.append("wait -> done [%s] pending [%s]" % (
+                ", ".join(i for i, t in zip(step[1], tasks) if t in done),
+                ", ".join(i for i, t in zip(step[1], tasks) if t not in done)))
+
+        elif (op == "as_completed" and n == 3 and isinstance(step[1], list) and
+              (step[2] is None or _is_ms(step[2]))):
+            tasks = [_lookup(ctx, i) for i in step[1]]
+            timeout = None if step[2] is None else max(step[2], 0) / 1000
+            async for t in OrderedAsCompleted(tasks, timeout):
+                ctx.out.append("next -> %s" % step[1][tasks.index(t)])
+
         elif op in _SYNC_STEPS:
             r = await _sync_step(ctx, step)
             if r is not None:
@@ -456,6 +475,25 @@ async def run(steps, ctx):
         else:
             raise ScenarioError("unknown step %r" % (op,))
     return None
+
+
+class OrderedAsCompleted(asyncio.tasks._AsCompletedIterator):
+    """asyncio.as_completed's async iterator, registering its done
+    callbacks in argument order: CPython takes them from a set, whose order
+    follows memory addresses, so tasks done before the iteration came out
+    in no fixed order. Everything else is CPython's own."""
+
+    def __init__(self, aws, timeout):
+        self._done = asyncio.Queue()
+        self._timeout_handle = None
+        todo = list(dict.fromkeys(aws))  # a set in argument order
+        for f in todo:
+            f.add_done_callback(self._handle_completion)
+        if todo and timeout is not None:
+            self._timeout_handle = asyncio.get_running_loop().call_later(
+                timeout, self._handle_timeout)
+        self._todo = todo
+        self._todo_left = len(todo)
 
 
 # ---- steps on synchronization primitives ------------------------------------
@@ -581,7 +619,7 @@ async def _sync_step(ctx, step):
 _STEP_NAMES = frozenset((
     "log", "log_time", "sleep", "return", "raise", "spawn", "await", "cancel",
     "shield", "group", "gather", "timeout", "uncancel", "try", "log_error",
-    "reraise"))
+    "reraise", "wait_tasks", "as_completed"))
 
 # ---------------------------------------------------------------------------
 # Driver
@@ -823,7 +861,8 @@ class Generator:
             choices += [("spawn", 5 if group_body else 3), ("group", 3),
                         ("gather", 1.5), ("timeout", 2.5), ("try", 3)]
         if scope:
-            choices += [("await", 3), ("cancel", 1.5), ("shield", 1)]
+            choices += [("await", 3), ("cancel", 1.5), ("shield", 1),
+                        ("wait_tasks", 1.5), ("as_completed", 1)]
         if handler:
             choices += [("log_error", 4), ("reraise", 2)]
         if self.prims:
@@ -868,6 +907,14 @@ class Generator:
                                group_body=group_body)]
         if kind == "try":
             return self.try_step(task, depth, scope, in_finally, group_body)
+        if kind in ("wait_tasks", "as_completed"):
+            ids = rng.sample(scope, rng.randint(1, min(3, len(scope))))
+            timeout = rng.choice(TIMEOUTS)
+            if kind == "as_completed":
+                return [kind, ids, timeout]
+            return [kind, ids, rng.choice(("FIRST_COMPLETED",
+                                           "FIRST_EXCEPTION",
+                                           "ALL_COMPLETED")), timeout]
         # await / cancel / shield: of an earlier own spawn in scope
         target = rng.choice(scope)
         if kind == "cancel":
