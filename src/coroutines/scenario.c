@@ -872,6 +872,29 @@ static int step_shutdown(const ctx *c, const wa_json *step, int index) {
   return ST_NORMAL;
 }
 
+/* ---- the outside world ------------------------------------------------------ */
+
+/* ["host", ms, value, error]: awaits the host function "scenario_host"
+   (the harness provides it), which settles after ms of loop time: with
+   value (a number or a string), or when error is a type name, by throwing
+   an error of that type with value as its message. Prints "host -> v". */
+static int step_host(const ctx *c, const wa_json *step, int index) {
+  const wa_json *ms = step->items[1], *v = step->items[2], *error = step->items[3];
+  if (!is_ms(ms) || !(is_number(v) || is_string(v)) || !(is_null(error) || is_string(error)))
+    return bad_step(index, step);
+  wa_args *a = wa_args_new();
+  int rc = a ? wa_args_set_number(a, "ms", ms->number) : WA_ERROR;
+  if (rc == WA_OK) rc = is_number(v) ? wa_args_set_number(a, "value", v->number) : wa_args_set_string(a, "value", v->string);
+  if (rc == WA_OK && is_string(error)) rc = wa_args_set_string(a, "error", error->string);
+  wa_task *call = rc == WA_OK ? wa_host_call("scenario_host", a) : NULL;
+  wa_args_free(a);
+  if (!call) return pass_on_nomem("a host call");
+  rc = wa_task_join(call);
+  if (rc == WA_OK) rc = print_result("host", call);
+  wa_task_release(call);
+  return rc;
+}
+
 /* ---- wait and as_completed ---------------------------------------------------- */
 
 /* [id, ...] of tasks in the table: their tasks in a new array (borrowed
@@ -971,6 +994,7 @@ static const struct {
     {"task_done", 2, step_task_done}, {"join", 2, step_join},
     {"shutdown", 3, step_shutdown},
     {"wait_tasks", 4, step_wait_tasks}, {"as_completed", 3, step_as_completed},
+    {"host", 4, step_host},
 };
 
 /* The function for a step, or NULL with a ScenarioError set. */

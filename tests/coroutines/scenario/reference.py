@@ -465,6 +465,12 @@ async def run(steps, ctx):
             async for t in OrderedAsCompleted(tasks, timeout):
                 ctx.out.append("next -> %s" % step[1][tasks.index(t)])
 
+        elif (op == "host" and n == 4 and _is_ms(step[1]) and
+              (_is_number(step[2]) or isinstance(step[2], str)) and
+              (step[3] is None or isinstance(step[3], str))):
+            v = await _host_call(step[1], step[2], step[3])
+            ctx.out.append("host -> %s" % format_value(v))
+
         elif op in _SYNC_STEPS:
             r = await _sync_step(ctx, step)
             if r is not None:
@@ -475,6 +481,26 @@ async def run(steps, ctx):
         else:
             raise ScenarioError("unknown step %r" % (op,))
     return None
+
+
+def _host_call(ms, value, error):
+    """What the wasm side's wa_host_call of the harness's scenario_host
+    is: a future that a timer set at the call ends after ms (the JS
+    function's rt.sleep(ms)); cancelling the future leaves the timer, as
+    aborting the function's signal leaves its sleep."""
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+
+    def settle():
+        if fut.done():
+            return
+        if error is None:
+            fut.set_result(value)
+        else:
+            fut.set_exception(error_class(error)(value))
+
+    loop.call_later(max(ms, 0) / 1000, settle)
+    return fut
 
 
 class OrderedAsCompleted(asyncio.tasks._AsCompletedIterator):
@@ -619,7 +645,7 @@ async def _sync_step(ctx, step):
 _STEP_NAMES = frozenset((
     "log", "log_time", "sleep", "return", "raise", "spawn", "await", "cancel",
     "shield", "group", "gather", "timeout", "uncancel", "try", "log_error",
-    "reraise", "wait_tasks", "as_completed"))
+    "reraise", "wait_tasks", "as_completed", "host"))
 
 # ---------------------------------------------------------------------------
 # Driver
@@ -854,7 +880,7 @@ class Generator:
         # The root raising outright ends the scenario early; keep that rare
         # so most failures come from interactions instead.
         root_top = task == "root" and depth == 0
-        choices = [("log", 3), ("log_time", 7), ("sleep", 7),
+        choices = [("log", 3), ("log_time", 7), ("sleep", 7), ("host", 1.5),
                    ("raise", 0.5 if root_top else 1.2),
                    ("return", 0 if in_finally else 1), ("uncancel", 0.3)]
         if nest:
@@ -879,6 +905,9 @@ class Generator:
             return ["log_time", self.tag(task)]
         if kind == "sleep":
             return self.sleep()
+        if kind == "host":
+            error = rng.choice((None, None, None, "ValueError", "KeyError"))
+            return ["host", rng.choice(SLEEPS), self.value(task), error]
         if kind == "raise":
             return ["raise", rng.choice(RAISE_TYPES), self.tag(task) + "!"]
         if kind == "return":
