@@ -220,6 +220,57 @@ wa_task *wa_gather_task(const wa_task *gather, int i); /* borrowed */
    Returns a new reference. */
 wa_task *wa_shield(wa_task *inner);
 
+/* ---- wait and as_completed ------------------------------------------------ */
+
+/* When wa_wait returns (asyncio.wait's return_when). */
+typedef enum {
+  WA_FIRST_COMPLETED, /* a task is done */
+  WA_FIRST_EXCEPTION, /* a task failed (one cancelled does not count), or
+                         all are done */
+  WA_ALL_COMPLETED,   /* all are done */
+} wa_return_when;
+
+/* asyncio.wait: suspends the running task until return_when holds for the
+   n tasks, or until timeout_ms has passed (INFINITY: no timeout). The same
+   task given twice counts once. It cancels nothing: not on timeout, and
+   not when the caller is cancelled (then WA_ECANCELLED, the tasks run on).
+   Like CPython it always suspends, even when the tasks are done already,
+   and reads which are done as the caller resumes. Returns how many
+   distinct tasks are done (asyncio's len(done); the others are pending),
+   and when done is not NULL sets done[i] to whether tasks[i] is. ValueError
+   for n == 0, an unknown return_when or a NaN timeout; RuntimeError outside
+   a task; MemoryError. */
+int wa_wait(wa_task *const *tasks, int n, wa_return_when return_when, double timeout_ms, bool *done);
+
+/* asyncio.as_completed iterated with `async for` (3.13): hands out the n
+   tasks themselves in the order they end:
+     wa_as_completed *it = wa_as_completed_new(tasks, n, 1000);
+     if (!it) return WA_ERROR;
+     wa_task *t;
+     int rc;
+     while ((rc = wa_as_completed_next(it, &t)) > 0) { ...t is done... }
+     wa_as_completed_free(it);
+     (rc == 0: all handed out; rc < 0: failed, e.g. TimeoutError)
+   Tasks done already come first, in argument order; the same task twice
+   counts once. The timeout counts from wa_as_completed_new, for the whole
+   iteration (INFINITY: none). Nothing is cancelled, ever. NULL with
+   TypeError, ValueError (NaN timeout) or MemoryError. n may be 0. */
+typedef struct wa_as_completed wa_as_completed;
+wa_as_completed *wa_as_completed_new(wa_task *const *tasks, int n, double timeout_ms);
+/* Suspends the running task until the next task ends (not at all when one
+   ended already). 1: *out is that task (borrowed: the iterator holds a
+   reference until freed). 0: all were handed out (*out NULL). Negative:
+   TimeoutError once the timeout passed (tasks that ended before it are
+   still handed out first), CancelledError when the caller is cancelled
+   while waiting, RuntimeError when another task waits on it. As in
+   CPython, a call that failed still used up one of the n calls that
+   hand out a task: after a cancelled wait, the last task is never handed
+   out. */
+int wa_as_completed_next(wa_as_completed *it, wa_task **out);
+/* Stops the iteration (the tasks run on) and frees it; a task waiting in
+   wa_as_completed_next fails with RuntimeError. NULL is ignored. */
+void wa_as_completed_free(wa_as_completed *it);
+
 /* ---- Timeouts (asyncio.timeout, wait_for) -------------------------------- */
 
 /* A scope that cancels the task that entered it at a deadline:

@@ -13,12 +13,29 @@
 
 #include "internal.h"
 
-void *wa__alloc(size_t size) { return calloc(1, size); }
+#ifdef WA_TEST_HOOKS
+/* The test modules only (CMakeLists.txt): after wa__alloc_limit(n), the
+   n allocations that follow work and every later one fails, until
+   wa__alloc_limit(-1); so a test reaches each out-of-memory path in turn,
+   with no need to fill the memory. */
+static long allowed = -1;
+void wa__alloc_limit(long n) { allowed = n; }
+static bool refused(void) {
+  if (allowed < 0) return false;
+  if (allowed == 0) return true;
+  allowed--;
+  return false;
+}
+#else
+#define refused() false
+#endif
 
-void *wa__realloc(void *p, size_t size) { return realloc(p, size); }
+void *wa__alloc(size_t size) { return refused() ? NULL : calloc(1, size); }
+
+void *wa__realloc(void *p, size_t size) { return refused() ? NULL : realloc(p, size); }
 
 char *wa__strdup(const char *s) {
   size_t n = strlen(s) + 1;
-  char *copy = malloc(n);
+  char *copy = refused() ? NULL : malloc(n);
   return copy ? memcpy(copy, s, n) : NULL;
 }

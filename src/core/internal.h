@@ -13,7 +13,8 @@
  *   - core/sleep.c    asyncio.sleep: a future embedded in the task.
  *   - core/future.c   asyncio.Future: a task with no body, ended by code.
  *   - core/fiber.c    C stacks and Asyncify buffers, pooled; overflows.
- *   - structured/     TaskGroup, gather, shield, timeout and wait_for.
+ *   - structured/     TaskGroup, gather, shield, timeout and wait_for,
+ *                     wait and as_completed.
  *   - js/jstask.c     a JavaScript function as a task's body.
  *   - js/bindings.c   the calls the JS layer makes.
  *   - js/hostcall.c   wa_host_call: a future the JS layer ends.
@@ -36,6 +37,11 @@ void *wa__realloc(void *p, size_t size); /* NULL: p is left as it was */
 char *wa__strdup(const char *s);
 /* Raises MemoryError ("no memory for <what>") and returns its code. */
 int wa__nomem(const char *what);
+#ifdef WA_TEST_HOOKS
+/* Test modules only: the next n allocations above work, the later ones
+   fail (n = -1: no limit). */
+void wa__alloc_limit(long n);
+#endif
 
 /* ---- objects (args.c) ---------------------------------------------------- */
 
@@ -265,7 +271,8 @@ struct wa_task {
   wa_error *outcome;   /* FAILED: the error; CANCELLED: the CancelledError */
   bool retrieved;      /* someone looked at the outcome */
   bool cancel_taken;   /* its CancelledError was handed out once */
-  unsigned gather_mark; /* gather.c: last gather it was counted in */
+  unsigned gather_mark; /* gather.c, wait.c: the last pass (wa__mark_pass)
+                           that counted it, to skip repeats */
   wa_error *err;       /* the error indicator while it runs */
 
   int num_cancels;     /* cancelling() */
@@ -391,6 +398,27 @@ int wa__group_exit_begin(wa_group *g, wa_error *exc);
 wa_task *wa__group_exit_next(wa_group *g);
 void wa__group_exit_awaited(wa_group *g, wa_error *exc);
 wa_error *wa__group_exit_end(wa_group *g);
+
+/* ---- gather.c, wait.c ------------------------------------------------------ */
+
+/* Numbers the passes that mark each task they count (gather_mark), to
+   skip a task given twice: one counter for all, so that no pass mistakes
+   another's mark for its own. */
+extern unsigned wa__mark_pass;
+
+/* asyncio.wait for callers that cannot suspend in C (JS, and wa_wait): a
+   future (*out, a new reference) that ends when return_when holds or the
+   timeout passes; cancelling it cancels no task. wa__wait_end takes its
+   callbacks off the tasks and stops its timer, once the sets were read. */
+int wa__wait_new(wa_task *const *tasks, int n, int return_when, double timeout_ms, wa_task **out);
+void wa__wait_end(wa_task *waiter);
+/* wa_as_completed_next in steps: claim one of the n calls (false: all
+   made); while nothing is queued, await the getter (a new reference, NULL
+   when out of memory); then pop (NULL: timed out). */
+bool wa__as_completed_claim(wa_as_completed *it);
+int wa__as_completed_queued(const wa_as_completed *it);
+wa_task *wa__as_completed_getter(wa_as_completed *it);
+wa_task *wa__as_completed_pop(wa_as_completed *it);
 
 /* ---- fiber.c ------------------------------------------------------------ */
 

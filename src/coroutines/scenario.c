@@ -872,6 +872,103 @@ static int step_shutdown(const ctx *c, const wa_json *step, int index) {
   return ST_NORMAL;
 }
 
+/* ---- the outside world ------------------------------------------------------ */
+
+/* ["host", ms, value, error]: awaits the host function "scenario_host"
+   (the harness provides it), which settles after ms of loop time: with
+   value (a number or a string), or when error is a type name, by throwing
+   an error of that type with value as its message. Prints "host -> v". */
+static int step_host(const ctx *c, const wa_json *step, int index) {
+  const wa_json *ms = step->items[1], *v = step->items[2], *error = step->items[3];
+  if (!is_ms(ms) || !(is_number(v) || is_string(v)) || !(is_null(error) || is_string(error)))
+    return bad_step(index, step);
+  wa_args *a = wa_args_new();
+  int rc = a ? wa_args_set_number(a, "ms", ms->number) : WA_ERROR;
+  if (rc == WA_OK) rc = is_number(v) ? wa_args_set_number(a, "value", v->number) : wa_args_set_string(a, "value", v->string);
+  if (rc == WA_OK && is_string(error)) rc = wa_args_set_string(a, "error", error->string);
+  wa_task *call = rc == WA_OK ? wa_host_call("scenario_host", a) : NULL;
+  wa_args_free(a);
+  if (!call) return pass_on_nomem("a host call");
+  rc = wa_task_join(call);
+  if (rc == WA_OK) rc = print_result("host", call);
+  wa_task_release(call);
+  return rc;
+}
+
+/* ---- wait and as_completed ---------------------------------------------------- */
+
+/* [id, ...] of tasks in the table: their tasks in a new array (borrowed
+   entries), or NULL with the error raised. */
+static wa_task **lookup_all(const ctx *c, const wa_json *ids, int index, const wa_json *step) {
+  if (ids->kind != WA_JSON_ARRAY || !built(ids)) return bad_step(index, step), NULL;
+  wa_task **tasks = wa__alloc((size_t)(ids->count ? ids->count : 1) * sizeof *tasks);
+  if (!tasks) return wa__nomem("a list of tasks"), NULL;
+  for (int i = 0; i < ids->count; i++) {
+    if (!(tasks[i] = lookup(c, ids->items[i]))) {
+      free(tasks);
+      return NULL;
+    }
+  }
+  return tasks;
+}
+
+/* Prints "label [id, id]" for the ids whose mark is `which`. */
+static void add_ids(wa_text *b, const char *label, const wa_json *ids, const bool *marks, bool which) {
+  wa__text_add(b, "%s[", label);
+  const char *sep = "";
+  for (int i = 0; i < ids->count; i++) {
+    if (marks[i] != which) continue;
+    wa__text_add(b, "%s%s", sep, ids->items[i]->string);
+    sep = ", ";
+  }
+  wa__text_add(b, "]");
+}
+
+/* ["wait_tasks", [id, ...], return_when, ms]: asyncio.wait; prints
+   "wait -> done [ids] pending [ids]" in the list's order. ms null: none. */
+static int step_wait_tasks(const ctx *c, const wa_json *step, int index) {
+  static const char *const modes[] = {"FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED"};
+  const wa_json *ids = step->items[1], *when = step->items[2], *ms = step->items[3];
+  int mode = -1;
+  for (int i = 0; is_string(when) && i < 3; i++)
+    if (strcmp(when->string, modes[i]) == 0) mode = i;
+  if (mode < 0 || !(is_null(ms) || is_ms(ms))) return bad_step(index, step);
+  wa_task **tasks = lookup_all(c, ids, index, step);
+  if (!tasks) return WA_ERROR;
+  bool *done = wa__alloc((size_t)(ids->count ? ids->count : 1));
+  int rc = done ? wa_wait(tasks, ids->count, (wa_return_when)mode, is_null(ms) ? INFINITY : ms->number, done)
+                : wa__nomem("a list of tasks");
+  if (rc >= 0) {
+    wa_text b = {0};
+    add_ids(&b, "wait -> done ", ids, done, true);
+    add_ids(&b, " pending ", ids, done, false);
+    rc = sb_print(&b);
+  }
+  free(done);
+  free(tasks);
+  return rc;
+}
+
+/* ["as_completed", [id, ...], ms]: `async for t in as_completed(...)`,
+   printing "next -> id" for each. */
+static int step_as_completed(const ctx *c, const wa_json *step, int index) {
+  const wa_json *ids = step->items[1], *ms = step->items[2];
+  if (!(is_null(ms) || is_ms(ms))) return bad_step(index, step);
+  wa_task **tasks = lookup_all(c, ids, index, step);
+  if (!tasks) return WA_ERROR;
+  wa_as_completed *it = wa_as_completed_new(tasks, ids->count, is_null(ms) ? INFINITY : ms->number);
+  int rc = it ? 1 : pass_on_nomem("as_completed");
+  wa_task *t;
+  while (rc > 0 && (rc = wa_as_completed_next(it, &t)) > 0) {
+    int i = 0;
+    while (tasks[i] != t) i++; /* it hands out the tasks given */
+    wa_print("next -> %s", ids->items[i]->string);
+  }
+  wa_as_completed_free(it);
+  free(tasks);
+  return rc < 0 ? rc : ST_NORMAL;
+}
+
 typedef int (*step_fn)(const ctx *c, const wa_json *step, int index);
 
 static const struct {
@@ -896,6 +993,8 @@ static const struct {
     {"get", 2, step_get},         {"get_nowait", 2, step_get_nowait},
     {"task_done", 2, step_task_done}, {"join", 2, step_join},
     {"shutdown", 3, step_shutdown},
+    {"wait_tasks", 4, step_wait_tasks}, {"as_completed", 3, step_as_completed},
+    {"host", 4, step_host},
 };
 
 /* The function for a step, or NULL with a ScenarioError set. */

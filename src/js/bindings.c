@@ -101,6 +101,25 @@ EMSCRIPTEN_KEEPALIVE const wa_error *wa_js_gather_error(const wa_task *g, int i)
   return e;
 }
 
+/* ---- wait, as_completed ---------------------------------------------------- */
+
+/* rt.wait's future (a new reference), or NULL with the error raised. */
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_wait_new(wa_task **tasks, int n, int return_when, double timeout_ms) {
+  wa_task *f;
+  return wa__wait_new(tasks, n, return_when, timeout_ms, &f) < 0 ? NULL : f;
+}
+EMSCRIPTEN_KEEPALIVE void wa_js_wait_end(wa_task *f) { wa__wait_end(f); }
+
+EMSCRIPTEN_KEEPALIVE int wa_js_as_completed_claim(wa_as_completed *it) { return wa__as_completed_claim(it); }
+EMSCRIPTEN_KEEPALIVE int wa_js_as_completed_queued(const wa_as_completed *it) {
+  return wa__as_completed_queued(it);
+}
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_as_completed_pop(wa_as_completed *it) { return wa__as_completed_pop(it); }
+/* A new reference, or NULL with a MemoryError raised. */
+EMSCRIPTEN_KEEPALIVE wa_task *wa_js_as_completed_getter(wa_as_completed *it) {
+  return wa__as_completed_getter(it);
+}
+
 /* -1 when out of memory. */
 EMSCRIPTEN_KEEPALIVE int wa_js_add_callback(wa_task *t, int host_id) {
   return wa__task_add_host_callback(t, host_id);

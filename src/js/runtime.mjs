@@ -263,6 +263,15 @@ function jsonText(p, value, what) {
   return json;
 }
 
+// wait's returnWhen, in the order of C's wa_return_when.
+const RETURN_WHEN = ['FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED'];
+
+// A timeout in ms: a number, not NaN (Infinity: none; <= 0: due at once).
+function checkTimeout(what, ms) {
+  if (typeof ms !== 'number') throw new TypeError(`${what}: timeout must be a number of ms, not ${describe(ms)}`);
+  if (Number.isNaN(ms)) throw new RangeError(`${what}: timeout is NaN`);
+}
+
 // A zero-delay macrotask that does not get clamped like a nested setTimeout.
 function makeZeroDelay() {
   if (typeof setImmediate === 'function') {
@@ -768,6 +777,166 @@ class Runtime {
       }, opts, 'waitFor');
     }
     return this.#createJsTask((ctx) => this.#withTimeout(ctx, ms, () => ctx.wait(inner)), opts, 'waitFor');
+  }
+
+  /** asyncio.wait: a Task that ends when returnWhen holds for the items
+   *  ('FIRST_COMPLETED', 'FIRST_EXCEPTION' or 'ALL_COMPLETED', the
+   *  default) or after timeout ms, and whose result is {done, pending}: Sets
+   *  of the items (a promise as the Task standing for it), read when its
+   *  awaiter resumes. It cancels nothing: cancelling it, or the task
+   *  awaiting it with ctx.wait, leaves the items running. */
+  wait(items, options = {}) {
+    this.#open('wait');
+    const { returnWhen = 'ALL_COMPLETED', timeout = Infinity, signal } = readOptions(options, 'wait',
+      ['returnWhen', 'timeout', 'signal']);
+    const mode = RETURN_WHEN.indexOf(returnWhen);
+    if (mode < 0) {
+      if (typeof returnWhen !== 'string') throw new TypeError(`wait: returnWhen must be a string, not ${describe(returnWhen)}`);
+      throw new RangeError(`wait: returnWhen must be ${RETURN_WHEN.map((w) => `'${w}'`).join(', ')}, not ${describe(returnWhen)}`);
+    }
+    checkTimeout('wait', timeout);
+    const tasks = this.#items(items, 'wait');
+    const ptr = this.#withTaskArray(tasks, 'wait', (array) => this.#m._wa_js_wait_new(array, tasks.length, mode, timeout));
+    this.#wake();
+    const m = this.#m;
+    let sets;
+    return linkSignal(new Task(this.#port, ptr, () => {
+      if (!sets) { // as _wait resumes: let go of the items, then look
+        m._wa_js_wait_end(ptr);
+        sets = { done: new Set(), pending: new Set() };
+        for (const t of tasks) (t.done() ? sets.done : sets.pending).add(t);
+      }
+      return sets;
+    }), signal);
+  }
+
+  /** asyncio.as_completed (3.13, async iteration): an async iterator of
+   *  the items (a promise as the Task standing for it) in the order they
+   *  end. Each next() gives a Task of the step's {value, done}: `for
+   *  await` takes it as a promise; a JS task awaits it with ctx.wait to be
+   *  cancellable there as in asyncio (the item that ended meanwhile comes
+   *  out of the next call). After timeout ms (counted from now) each next()
+   *  fails with TimeoutError, once what ended before it was handed out.
+   *  Nothing is cancelled. */
+  asCompleted(items, options = {}) {
+    this.#open('asCompleted');
+    const { timeout = Infinity } = readOptions(options, 'asCompleted', ['timeout']);
+    checkTimeout('asCompleted', timeout);
+    const tasks = this.#items(items, 'asCompleted');
+    const m = this.#m;
+    const it = this.#withTaskArray(tasks, 'asCompleted', (array) => m._wa_as_completed_new(array, tasks.length, timeout));
+    this.#wake();
+    const byPtr = new Map(tasks.map((t) => [pointerOf(t, this.#port), t]));
+    const held = { it }; // 0 once freed
+    const close = () => {
+      if (held.it) m._wa_as_completed_free(held.it);
+      held.it = 0;
+    };
+    // The queue's head as a step: the Task it stands for, or TimeoutError.
+    const pop = () => {
+      if (!held.it) return { value: undefined, done: true };
+      const p = m._wa_js_as_completed_pop(held.it);
+      if (!p) throw new TimeoutError();
+      return { value: byPtr.get(p), done: false };
+    };
+    let waiting = null; // the last next() that had to wait: {task, read}
+    const next = () => {
+      this.#open('asCompleted: next');
+      if (waiting && !waiting.task.done()) {
+        throw new InvalidStateError('asCompleted: next() called while the previous next() still waits; await each first');
+      }
+      if (waiting && !waiting.task.cancelled()) waiting.read(); // its item before the next one's
+      waiting = null;
+      if (!held.it || !m._wa_js_as_completed_claim(held.it)) { // __anext__: one of the n calls
+        close();
+        return this.#settledTask(true, { value: undefined, done: true });
+      }
+      if (m._wa_js_as_completed_queued(held.it)) { // Queue.get without waiting
+        try {
+          return this.#settledTask(true, pop());
+        } catch (error) {
+          return this.#settledTask(false, error);
+        }
+      }
+      // Queue.get's wait: a future C ends when something is put; the item
+      // is taken when the step is read, as the waiter resumes.
+      const getter = this.#asTask(0, () => m._wa_js_as_completed_getter(held.it));
+      let step = null;
+      const read = () => {
+        step ??= (() => {
+          try {
+            return { ok: pop() };
+          } catch (error) {
+            return { error };
+          }
+        })();
+        if (step.error) throw step.error;
+        return step.ok;
+      };
+      const readQuietly = () => {
+        try {
+          read();
+        } catch {
+          // a TimeoutError: kept for whoever reads the step
+        }
+      };
+      waiting = { task: new Task(this.#port, getter, read), read: readQuietly };
+      this.#wake();
+      return waiting.task;
+    };
+    const iterator = {
+      next,
+      /** Ends the iteration (a `break` does); the items run on. */
+      return: async () => {
+        close();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    freeWhenCollected(iterator, callLater(close));
+    return iterator;
+  }
+
+  // A Task already done: with value (ok) or failed with error (the same
+  // object when read back).
+  #settledTask(ok, value) {
+    const m = this.#m;
+    const ptr = this.#withCStrings(['as_completed'], (n) => m._wa_js_future_new(n));
+    if (!ptr) throw new MemoryError('asCompleted: no memory for a future');
+    const task = new Task(this.#port, ptr, () => value);
+    this.#settle(ptr, ok ? 0 : this.#errorToC(value));
+    return task;
+  }
+
+  // The items of wait and asCompleted as Tasks: an iterable of Tasks and
+  // promises.
+  #items(items, what) {
+    if (items === null || typeof items?.[Symbol.iterator] !== 'function') {
+      throw new TypeError(`${what}: items must be an iterable of Tasks or promises, not ${describe(items)}`);
+    }
+    const first = new Map(); // the same Task or promise twice counts once, as in asyncio's set
+    let i = 0;
+    for (const x of items) {
+      if (!first.has(x)) first.set(x, i);
+      i++;
+    }
+    return [...first].map(([x, at]) => this.#awaitable(x, `${what}: item ${at}`));
+  }
+
+  // Calls fn(array) with the tasks' pointers in a C array, as the host (its
+  // errors thrown); fn gives a pointer, which NULL means it raised.
+  #withTaskArray(tasks, what, fn) {
+    const m = this.#m;
+    const array = m._wa_js_ptrs_new(tasks.length);
+    if (!array) throw new MemoryError(`${what}: no memory for ${tasks.length} items`);
+    tasks.forEach((t, i) => m._wa_js_ptrs_set(array, i, pointerOf(t, this.#port)));
+    try {
+      return this.#asTask(0, () => fn(array));
+    } finally {
+      m._free(array);
+    }
   }
 
   // wait_for's _cancel_and_wait: cancels inner, and gives a wait(ctx)

@@ -70,6 +70,42 @@ export interface GatherOptions {
   signal?: AbortSignal;
 }
 
+export interface WaitOptions {
+  /** When rt.wait ends (asyncio's return_when): when an item is done,
+   *  when one failed (a cancelled one does not count) or all are done, or
+   *  when all are done (the default). */
+  returnWhen?: 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED';
+  /** ms from now after which it ends anyway, cancelling nothing (default
+   *  Infinity: none). */
+  timeout?: number;
+  /** Aborting it cancels the wait (not the items). */
+  signal?: AbortSignal;
+}
+
+/** rt.wait's result: the items (a promise as the Task standing for it),
+ *  as they were when its awaiter resumed. */
+export interface WaitResult<T = unknown> {
+  done: Set<Task<T>>;
+  pending: Set<Task<T>>;
+}
+
+export interface AsCompletedOptions {
+  /** ms from now after which each next() fails with TimeoutError, once
+   *  what ended before was handed out (default Infinity: none). */
+  timeout?: number;
+}
+
+/** What rt.asCompleted gives: `for await (const t of it)`, or in a JS task
+ *  `await ctx.wait(it.next())` to be cancellable there as in asyncio. */
+export interface AsCompletedIterator<T = unknown> {
+  /** The next item to end, as a Task of the step. InvalidStateError while
+   *  the previous next() still waits. */
+  next(): Task<IteratorResult<Task<T>, undefined>>;
+  /** Ends the iteration (a `break` does); the items run on. */
+  return(): Promise<IteratorResult<Task<T>, undefined>>;
+  [Symbol.asyncIterator](): AsCompletedIterator<T>;
+}
+
 export interface Stats {
   /** Tasks and futures in memory. */
   tasks: number;
@@ -331,6 +367,12 @@ export interface Runtime {
   timeout<T>(ms: number, fn: (ctx: TaskContext, scope: TimeoutScope) => T | PromiseLike<T>,
     options?: TaskOptions): Task<T>;
   waitFor<T>(x: Awaitable<T>, ms: number, options?: TaskOptions): Task<T>;
+  /** asyncio.wait: a Task of {done, pending} once options.returnWhen holds
+   *  or the timeout passed; cancels nothing, and cancelling it leaves the
+   *  items running. */
+  wait<T>(items: Iterable<Awaitable<T>>, options?: WaitOptions): Task<WaitResult<T>>;
+  /** asyncio.as_completed (3.13): the items in the order they end. */
+  asCompleted<T>(items: Iterable<Awaitable<T>>, options?: AsCompletedOptions): AsCompletedIterator<T>;
   sleep(ms: number): Promise<undefined>;
   sleep<V>(ms: number, value: V): Promise<V>;
   /** asyncio.run's shutdown: lets the loop iteration under way end,

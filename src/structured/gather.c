@@ -10,6 +10,8 @@
 
 #include "internal.h"
 
+unsigned wa__mark_pass;
+
 typedef struct {
   wa_task **children; /* as given, repeats included */
   wa_error **slots;   /* at the end: each item's error, or NULL */
@@ -111,8 +113,7 @@ wa_task *wa_gather(wa_task *const *tasks, int n, bool return_exceptions) {
     if (g) free(g->children), free(g->slots), free(g);
     return wa__nomem("a gather"), NULL;
   }
-  static unsigned generation;
-  generation++;
+  unsigned generation = ++wa__mark_pass;
   for (int i = 0; i < n; i++) {
     if (!mark_new(tasks[i], generation)) continue; /* the same task twice: one callback */
     if (wa_task_add_done_callback(tasks[i], on_child_done, outer) < 0) {

@@ -99,13 +99,20 @@ async def group():
         for _ in range(TASKS): tg.create_task(trivial())
 async def gather():
     await asyncio.gather(*[asyncio.create_task(trivial()) for _ in range(TASKS)])
+async def queue():
+    q = asyncio.Queue(1)
+    async def producer():
+        for i in range(TASKS): await q.put(i)
+    async def consumer():
+        for i in range(TASKS): assert await q.get() == i
+    await asyncio.gather(producer(), consumer())
 def timed(f):
     ts = []
     for _ in range(RUNS):
         t0 = time.perf_counter(); asyncio.run(f()); ts.append(time.perf_counter() - t0)
     return statistics.median(ts)
 print(sys.version.split()[0], timed(pingpong) * 1e6 / SWITCHES, timed(spawn_join) * 1e6 / TASKS,
-      timed(group) * 1e6 / TASKS, timed(gather) * 1e6 / TASKS)
+      timed(group) * 1e6 / TASKS, timed(gather) * 1e6 / TASKS, timed(queue) * 1e6 / TASKS)
 `;
 
 function benchCPython() {
@@ -113,8 +120,8 @@ function benchCPython() {
     const r = spawnSync('python3', ['-c', PYTHON], { encoding: 'utf8', env: { ...process.env, ...env } });
     if (r.status === 0) {
       const [version, ...figures] = r.stdout.trim().split(' ');
-      const [switchUs, spawnUs, groupUs, gatherUs] = figures.map(Number);
-      return { version, switchUs, spawnUs, groupUs, gatherUs };
+      const [switchUs, spawnUs, groupUs, gatherUs, queueUs] = figures.map(Number);
+      return { version, switchUs, spawnUs, groupUs, gatherUs, queueUs };
     }
   }
   return null;
@@ -131,6 +138,7 @@ function pyodideFigures(what, n, ms) {
 const pyodide = {
   switchUs: pyodideFigures('switch', 200_000), spawnUs: pyodideFigures('spawn', TASKS),
   groupUs: pyodideFigures('group', TASKS), gatherUs: pyodideFigures('gather', TASKS),
+  queueUs: pyodideFigures('queue', TASKS),
 };
 
 const fmt = (us) => (us === undefined || us === null ? 'n/a' : `${us < 10 ? us.toFixed(3) : us.toFixed(1)} µs`);
@@ -150,6 +158,7 @@ console.log(`| the same switch while rt.trace() records | ${fmt(wa.tracedSwitchU
 console.log(row(`spawn + join one trivial task, ${TASKS.toLocaleString('en')} tasks`, 'spawnUs'));
 console.log(row(`task group: spawn one trivial task into it, ${TASKS.toLocaleString('en')} tasks, then exit`, 'groupUs'));
 console.log(row(`gather: one trivial task of ${TASKS.toLocaleString('en')}, results read in order`, 'gatherUs'));
+console.log(row(`queue ping-pong: a producer hands ${TASKS.toLocaleString('en')} items to a consumer through a Queue(maxsize=1), per item`, 'queueUs'));
 console.log(`| host call: a C task awaits a JS async function's value (wa_host_call), ${(TASKS / 10).toLocaleString('en')} in turn | ${fmt(wa.hostCallUs)} | ${fmt(inBrowser?.hostCallUs)} | ${fmt(wa.plainAwaitUs)} (a plain \`await\` of an async function) | n/a | n/a | - |`);
 console.log(`\n(${inBrowser ? `Chromium ${inBrowser.version}` : 'Chromium: not installed, skipped'}; ${py ? `CPython ${py.version}, its switch figure from 200,000 switches` : 'CPython: not found, skipped'}; Pyodide 0.26 (CPython 3.12), one run each, its switch from 200,000 switches.)`);
 // n tasks sleeping 1 s at once (a million: 2 s): wall time from the first

@@ -37,8 +37,13 @@ export async function measureWasyncio({ runs, switches, tasks }) {
   const plainMs = await timeMs(runs, async () => {
     for (let i = 0; i < calls; i++) await resolved();
   });
+  // Queue ping-pong: items handed from a producer to a consumer through a
+  // queue of maxsize 1, per item.
+  const items = tasks;
+  const queueMs = await timeMs(runs, () => rt.run('bench_queue', { n: items }));
   const perTask = (ms) => (ms * 1000) / tasks;
   return {
+    queueUs: (queueMs * 1000) / items,
     hostCallUs: (hostMs * 1000) / calls, plainAwaitUs: (plainMs * 1000) / calls,
     switchUs: (switchMs * 1000) / switches, spawnUs: perTask(spawnMs), groupUs: perTask(groupMs), gatherUs: perTask(gatherMs),
     tracedSwitchUs: (tracedMs * 1000) / switches,

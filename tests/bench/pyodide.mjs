@@ -1,5 +1,5 @@
 // One Pyodide measurement in a process of its own (bench.mjs runs it):
-//   node tests/bench/pyodide.mjs <switch|spawn|group|gather|sleepers> <n> [ms]
+//   node tests/bench/pyodide.mjs <switch|spawn|group|gather|queue|sleepers> <n> [ms]
 // prints µs per operation, or for sleepers "<wall ms> <wasm bytes grown per
 // task>". Pyodide's asyncio runs on its WebLoop, on Node's timers. Pyodide
 // comes from npm into build/bench-deps (scripts/bench.sh installs it); a
@@ -25,6 +25,13 @@ async with asyncio.TaskGroup() as tg:
   gather: `
 async def trivial(): return 1
 await asyncio.gather(*[asyncio.create_task(trivial()) for _ in range(N)])`,
+  queue: `
+q = asyncio.Queue(1)
+async def producer():
+    for i in range(N): await q.put(i)
+async def consumer():
+    for i in range(N): await q.get()
+await asyncio.gather(producer(), consumer())`,
   sleepers: `
 tasks = [asyncio.create_task(asyncio.sleep(MS / 1000)) for _ in range(N)]
 await asyncio.sleep(0)

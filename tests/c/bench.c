@@ -33,6 +33,51 @@ static int bench_pingpong(wa_task *self, const wa_args *args) {
 }
 WA_EXPORT_COROUTINE(bench_pingpong, "switches:number")
 
+/* Queue ping-pong: a producer puts n numbers into a queue of maxsize 1,
+   a consumer gets them: every item hands over from one task to the other. */
+static int producer(wa_task *self, const wa_args *args) {
+  wa_queue *q = wa_arg_queue(args, "q");
+  int n = (int)wa_arg_number(args, "n");
+  for (int i = 0; i < n; i++) {
+    int rc = wa_queue_put(q, &(wa_value){.kind = WA_NUMBER, .number = i});
+    if (rc < 0) return rc;
+  }
+  return WA_OK;
+}
+
+static int consumer(wa_task *self, const wa_args *args) {
+  wa_queue *q = wa_arg_queue(args, "q");
+  int n = (int)wa_arg_number(args, "n");
+  for (int i = 0; i < n; i++) {
+    wa_value v;
+    int rc = wa_queue_get(q, &v);
+    if (rc < 0) return rc;
+    if (v.number != i) return wa_raise("AssertionError", "got %g, not %d", v.number, i);
+  }
+  return WA_OK;
+}
+
+static int bench_queue(wa_task *self, const wa_args *args) {
+  wa_queue *q = wa_queue_new(1, WA_QUEUE_FIFO);
+  if (!q) return WA_ERROR;
+  wa_coro_fn fns[2] = {producer, consumer};
+  wa_task *t[2];
+  for (int i = 0; i < 2; i++) {
+    wa_args *a = wa_args_new();
+    wa_args_set_number(a, "n", wa_arg_number(args, "n"));
+    wa_args_set_queue(a, "q", q);
+    t[i] = wa_task_spawn(fns[i], a, NULL);
+  }
+  wa_queue_free(q); /* the tasks' arguments hold it */
+  int rc = WA_OK;
+  for (int i = 0; i < 2; i++) {
+    if (rc == WA_OK) rc = wa_task_join(t[i]);
+    wa_task_release(t[i]);
+  }
+  return rc;
+}
+WA_EXPORT_COROUTINE(bench_queue, "n:number")
+
 /* Joins each task (stopping at the first failure) and releases them all. */
 static int join_all(wa_task **tasks, int n) {
   int rc = WA_OK;

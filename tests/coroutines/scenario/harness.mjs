@@ -58,6 +58,7 @@ export async function drain(rt, until = { stop: false }) {
 }
 
 const roots = new WeakMap(); // rt -> the root Tasks run on it
+const hosted = new WeakSet(); // runtimes given scenario_host
 
 /** Runs steps (an array, or JSON text) as the root of a scenario on rt,
  *  whose print function appends to `lines`, as asyncio.run(root) would, as
@@ -70,6 +71,16 @@ const roots = new WeakMap(); // rt -> the root Tasks run on it
  *  {shutdown: false} leaves rt open instead: the loop runs until nothing is
  *  left to do, and rt can run another scenario. */
 export async function runScenario(rt, lines, steps, { shutdown = true } = {}) {
+  if (!hosted.has(rt)) { // the host function the "host" step calls
+    rt.provide('scenario_host', async ({ ms, value, error }) => {
+      await rt.sleep(ms);
+      if (error === undefined) return value;
+      const e = new Error(String(value));
+      e.name = error;
+      throw e;
+    });
+    hosted.add(rt);
+  }
   const first = lines.length;
   const before = rt.stats().tasks;
   const root = rt.createTask('scenario', { steps });

@@ -446,6 +446,31 @@ async def run(steps, ctx):
                 raise ScenarioError("reraise outside a handler")
             raise ctx.caught
 
+        elif (op == "wait_tasks" and n == 4 and isinstance(step[1], list) and
+              step[2] in ("FIRST_COMPLETED", "FIRST_EXCEPTION",
+                          "ALL_COMPLETED") and
+              (step[3] is None or _is_ms(step[3]))):
+            tasks = [_lookup(ctx, i) for i in step[1]]
+            timeout = None if step[3] is None else max(step[3], 0) / 1000
+            done, _ = await asyncio.wait(tasks, timeout=timeout,
+                                         return_when=step[2])
+            ctx.out.append("wait -> done [%s] pending [%s]" % (
+                ", ".join(i for i, t in zip(step[1], tasks) if t in done),
+                ", ".join(i for i, t in zip(step[1], tasks) if t not in done)))
+
+        elif (op == "as_completed" and n == 3 and isinstance(step[1], list) and
+              (step[2] is None or _is_ms(step[2]))):
+            tasks = [_lookup(ctx, i) for i in step[1]]
+            timeout = None if step[2] is None else max(step[2], 0) / 1000
+            async for t in OrderedAsCompleted(tasks, timeout):
+                ctx.out.append("next -> %s" % step[1][tasks.index(t)])
+
+        elif (op == "host" and n == 4 and _is_ms(step[1]) and
+              (_is_number(step[2]) or isinstance(step[2], str)) and
+              (step[3] is None or isinstance(step[3], str))):
+            v = await _host_call(step[1], step[2], step[3])
+            ctx.out.append("host -> %s" % format_value(v))
+
         elif op in _SYNC_STEPS:
             r = await _sync_step(ctx, step)
             if r is not None:
@@ -456,6 +481,45 @@ async def run(steps, ctx):
         else:
             raise ScenarioError("unknown step %r" % (op,))
     return None
+
+
+def _host_call(ms, value, error):
+    """What the wasm side's wa_host_call of the harness's scenario_host
+    is: a future that a timer set at the call ends after ms (the JS
+    function's rt.sleep(ms)); cancelling the future leaves the timer, as
+    aborting the function's signal leaves its sleep."""
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+
+    def settle():
+        if fut.done():
+            return
+        if error is None:
+            fut.set_result(value)
+        else:
+            fut.set_exception(error_class(error)(value))
+
+    loop.call_later(max(ms, 0) / 1000, settle)
+    return fut
+
+
+class OrderedAsCompleted(asyncio.tasks._AsCompletedIterator):
+    """asyncio.as_completed's async iterator, registering its done
+    callbacks in argument order: CPython takes them from a set, whose order
+    follows memory addresses, so tasks done before the iteration came out
+    in no fixed order. Everything else is CPython's own."""
+
+    def __init__(self, aws, timeout):
+        self._done = asyncio.Queue()
+        self._timeout_handle = None
+        todo = list(dict.fromkeys(aws))  # a set in argument order
+        for f in todo:
+            f.add_done_callback(self._handle_completion)
+        if todo and timeout is not None:
+            self._timeout_handle = asyncio.get_running_loop().call_later(
+                timeout, self._handle_timeout)
+        self._todo = todo
+        self._todo_left = len(todo)
 
 
 # ---- steps on synchronization primitives ------------------------------------
@@ -581,7 +645,7 @@ async def _sync_step(ctx, step):
 _STEP_NAMES = frozenset((
     "log", "log_time", "sleep", "return", "raise", "spawn", "await", "cancel",
     "shield", "group", "gather", "timeout", "uncancel", "try", "log_error",
-    "reraise"))
+    "reraise", "wait_tasks", "as_completed", "host"))
 
 # ---------------------------------------------------------------------------
 # Driver
@@ -816,14 +880,15 @@ class Generator:
         # The root raising outright ends the scenario early; keep that rare
         # so most failures come from interactions instead.
         root_top = task == "root" and depth == 0
-        choices = [("log", 3), ("log_time", 7), ("sleep", 7),
+        choices = [("log", 3), ("log_time", 7), ("sleep", 7), ("host", 1.5),
                    ("raise", 0.5 if root_top else 1.2),
                    ("return", 0 if in_finally else 1), ("uncancel", 0.3)]
         if nest:
             choices += [("spawn", 5 if group_body else 3), ("group", 3),
                         ("gather", 1.5), ("timeout", 2.5), ("try", 3)]
         if scope:
-            choices += [("await", 3), ("cancel", 1.5), ("shield", 1)]
+            choices += [("await", 3), ("cancel", 1.5), ("shield", 1),
+                        ("wait_tasks", 1.5), ("as_completed", 1)]
         if handler:
             choices += [("log_error", 4), ("reraise", 2)]
         if self.prims:
@@ -840,6 +905,9 @@ class Generator:
             return ["log_time", self.tag(task)]
         if kind == "sleep":
             return self.sleep()
+        if kind == "host":
+            error = rng.choice((None, None, None, "ValueError", "KeyError"))
+            return ["host", rng.choice(SLEEPS), self.value(task), error]
         if kind == "raise":
             return ["raise", rng.choice(RAISE_TYPES), self.tag(task) + "!"]
         if kind == "return":
@@ -868,6 +936,14 @@ class Generator:
                                group_body=group_body)]
         if kind == "try":
             return self.try_step(task, depth, scope, in_finally, group_body)
+        if kind in ("wait_tasks", "as_completed"):
+            ids = rng.sample(scope, rng.randint(1, min(3, len(scope))))
+            timeout = rng.choice(TIMEOUTS)
+            if kind == "as_completed":
+                return [kind, ids, timeout]
+            return [kind, ids, rng.choice(("FIRST_COMPLETED",
+                                           "FIRST_EXCEPTION",
+                                           "ALL_COMPLETED")), timeout]
         # await / cancel / shield: of an earlier own spawn in scope
         target = rng.choice(scope)
         if kind == "cancel":

@@ -6,6 +6,7 @@ import {
   TraceRecorder, type Runtime, type Task, type TaskContext, type TaskGroup, type TimeoutScope, type TraceEvent,
   type TaskInfo, Future, type HostFunction, Lock, type Event, type Semaphore, type BoundedSemaphore, type Condition,
   type Barrier, Queue, type Operation, QueueEmpty, QueueFull, QueueShutDown, BrokenBarrierError,
+  type WaitResult, type AsCompletedIterator,
 } from 'wasyncio';
 
 // The synchronization primitives: blocking calls are Operations a task
@@ -67,6 +68,14 @@ export async function main(): Promise<number> {
   const timed = rt.timeout(100, async (_ctx: TaskContext, scope: TimeoutScope) => scope.when() + (scope.expired() ? 1 : 0));
   const waited: Task<number> = rt.waitFor(j, 50);
   const shielded: Task<number> = rt.shield(j);
+  const { done, pending }: WaitResult<number> = await rt.wait([j, Promise.resolve(2)],
+    { returnWhen: 'FIRST_COMPLETED', timeout: 10, signal: new AbortController().signal });
+  const firstDone: Task<number> | undefined = [...done][0];
+  const completed: AsCompletedIterator<number> = rt.asCompleted([j, waited], { timeout: 100 });
+  for await (const t of completed) console.log(t.result() + pending.size + (firstDone?.result() ?? 0));
+  const step = await rt.createTask(async (ctx: TaskContext) => ctx.wait(rt.asCompleted([j]).next()));
+  if (!step.done) console.log(step.value.name);
+  await rt.asCompleted([shielded]).return();
   try {
     await rt.run('some_coro', { param: 1 });
   } catch (error) {
