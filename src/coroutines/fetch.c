@@ -73,17 +73,23 @@ static size_t fetch_cut(const char *text, size_t len, size_t max) {
   return max;
 }
 
-/* Reads urls[i], "path" or {"url": "path", "delay_ms": n}, into r. */
+/* Reads urls[i], "path" or {"url": "path", "delay_ms": n}, into r. A
+   delay must be a time a host timer can take (Infinity is not). */
 static int fetch_read_resource(const wa_json *item, int i, fetch_resource *r) {
   const wa_json *url = item, *delay = NULL;
   if (item->kind == WA_JSON_OBJECT) {
     url = wa__json_get(item, "url");
     delay = wa__json_get(item, "delay_ms");
   }
-  if (!url || url->kind != WA_JSON_STRING || (delay && delay->kind != WA_JSON_NUMBER))
+  if (!url || url->kind != WA_JSON_STRING || (delay && delay->kind != WA_JSON_NUMBER)) {
+    const char *source = item->text + item->start;
     return wa_raise("TypeError", "fetch_all: urls[%d] must be a string or {\"url\": string, "
-                    "\"delay_ms\": number}, not %.*s", i, (int)fetch_cut(item->text + item->start, item->end - item->start, 60),
-                    item->text + item->start);
+                    "\"delay_ms\": number}, not %.*s",
+                    i, (int)fetch_cut(source, item->end - item->start, 60), source);
+  }
+  if (delay && !(delay->number >= 0 && delay->number <= 2147483647))
+    return wa_raise("ValueError", "fetch_all: urls[%d]: delay_ms must be from 0 to 2147483647, not %g",
+                    i, delay->number);
   r->url = url->string;
   r->delay_ms = delay ? delay->number : NAN;
   return WA_OK;
@@ -94,13 +100,16 @@ static int fetch_read_urls(fetch_job *job, const char *text) {
   char err[100];
   if (!text) return wa_raise("TypeError", "fetch_all: urls is missing");
   if (!(job->urls = wa__json_parse(text, err, sizeof err)))
-    return strcmp(err, "out of memory") == 0 ? wa_raise("MemoryError", "no memory for fetch_all's urls")
-                                              : wa_raise("ValueError", "fetch_all: urls: %s", err);
-  if (job->urls->kind != WA_JSON_ARRAY) return wa_raise("TypeError", "fetch_all: urls must be a JSON array");
+    return strcmp(err, "out of memory") == 0 /* json.c's word for it, never a syntax error's */
+               ? wa_raise("MemoryError", "no memory for fetch_all's urls")
+               : wa_raise("ValueError", "fetch_all: urls: %s", err);
+  if (job->urls->kind != WA_JSON_ARRAY)
+    return wa_raise("TypeError", "fetch_all: urls must be a JSON array");
   job->count = job->urls->count;
   job->resources = calloc(job->count ? job->count : 1, sizeof *job->resources);
   job->fetchers = calloc(job->count ? job->count : 1, sizeof *job->fetchers);
-  if (!job->resources || !job->fetchers) return wa_raise("MemoryError", "no memory for %d resources", job->count);
+  if (!job->resources || !job->fetchers)
+    return wa_raise("MemoryError", "no memory for %d resources", job->count);
   for (int i = 0; i < job->count; i++) {
     int rc = fetch_read_resource(job->urls->items[i], i, &job->resources[i]);
     if (rc < 0) return rc;
@@ -114,7 +123,8 @@ static int fetch_job_new(const wa_args *args, fetch_job **out) {
   *out = NULL;
   double limit = wa_args_has(args, "limit") ? wa_arg_number(args, "limit") : 2;
   if (!(limit >= 1 && limit <= 1e6 && limit == floor(limit)))
-    return wa_raise("ValueError", "fetch_all: limit must be a whole number from 1 to 1e6, not %g", limit);
+    return wa_raise("ValueError", "fetch_all: limit must be a whole number from 1 to 1e6, not %g",
+                    limit);
   fetch_job *job = *out = calloc(1, sizeof *job);
   if (!job) return wa_raise("MemoryError", "no memory for a fetch_all job");
   int rc = fetch_read_urls(job, wa_arg_string(args, "urls"));
@@ -130,7 +140,8 @@ static int fetch_job_new(const wa_args *args, fetch_job **out) {
 /* ---- one fetcher ------------------------------------------------------------ */
 
 /* What the consumer shows of a resource: "url (N bytes): its first line",
-   the line cut at FETCH_LINE_MAX bytes, in a new string; NULL with a MemoryError set. */
+   the line cut at FETCH_LINE_MAX bytes, in a new string; NULL with a
+   MemoryError set. */
 static char *fetch_describe(const char *url, const char *text, size_t length) {
   if (!text) text = ""; /* no bytes */
   size_t n = 0;

@@ -235,6 +235,10 @@ test('bad arguments and a missing host function are errors that name them', asyn
   assert.equal(await failure({ urls: { url: 'x' } }), 'TypeError: fetch_all: urls must be a JSON array');
   assert.equal(await failure({ urls: ['a', { url: 7 }] }),
     'TypeError: fetch_all: urls[1] must be a string or {"url": string, "delay_ms": number}, not {"url":7}');
+  assert.equal(await failure({ urls: [{ url: 'a', delay_ms: -1 }] }),
+    'ValueError: fetch_all: urls[0]: delay_ms must be from 0 to 2147483647, not -1');
+  assert.equal(await failure({ urls: '["a", {"url": "b", "delay_ms": 1e400}]' }),
+    'ValueError: fetch_all: urls[1]: delay_ms must be from 0 to 2147483647, not inf');
   assert.equal(await failure({ urls: '["a",' }), 'ValueError: fetch_all: urls: JSON error at offset 5: unexpected end of input');
   for (const [limit, shown] of [[0, '0'], [1.5, '1.5'], [NaN, 'nan'], [2e6, '2e+06']]) {
     assert.equal(await failure({ urls: ['a'], limit }), `ValueError: fetch_all: limit must be a whole number from 1 to 1e6, not ${shown}`);
