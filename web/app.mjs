@@ -1,4 +1,5 @@
-// The demo page: runs the notebook's cells and scenarios as tasks, draws
+// The demo page: runs the notebook's cells, fetch_all (C tasks fetching the
+// page's files through a host function) and scenarios as tasks, draws
 // every task on a live timeline (web/timeline.mjs) from rt.trace() events
 // (web/model.mjs), shows a selected task's details, replays saved traces.
 import { createRuntime, ExceptionGroup } from 'wasyncio';
@@ -134,6 +135,44 @@ async function timeoutJs() {
     await scope;
   } catch (error) {
     say(`timeout -> ${describeError(error)}`, 'note', scope.id);
+  }
+}
+
+// ---- C tasks meeting the world: fetch_all (src/coroutines/fetch.c) ----------
+
+// What C's wa_host_call("fetchText", {url, delay_ms}) runs on this page:
+// waits delay_ms (a made-up slow network, so that the two-at-a-time shows on
+// the timeline), then fetches url from the server. The signal aborts when C
+// cancels the call, and stops the wait or the fetch, whichever is under way.
+async function fetchText({ url, delay_ms: delay = 0 }, { signal }) {
+  signal.addEventListener('abort', () => say(`fetchText ${url}: signal aborted`, 'note'), { once: true });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, delay);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+  const response = await fetch(url, { signal });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
+  return response.text();
+}
+
+// The page's own files (relative to it), each with its made-up delay in ms.
+const PAGE_FILES = [['index.html', 400], ['style.css', 250], ['app.mjs', 600], ['model.mjs', 300],
+  ['timeline.mjs', 500], ['steps.mjs', 350]];
+
+// fetch_all over PAGE_FILES; `slow`: timeline.mjs takes a minute, and the
+// 2 s timeout ends the run with TimeoutError.
+async function fetchCell(slow) {
+  const urls = PAGE_FILES.map(([url, ms]) => ({ url, delay_ms: slow && url === 'timeline.mjs' ? 60_000 : ms }));
+  const timeout = slow ? 2000 : 10_000;
+  const call = `fetch_all(6 files, limit 2, timeout ${timeout / 1000} s)`;
+  const task = start('fetch_all', { urls, limit: 2, timeout_ms: timeout }, { name: 'fetch_all' });
+  try {
+    say(`${call} -> ${JSON.stringify(await task)}`, 'note', task.id);
+  } catch (error) {
+    say(`${call} -> ${describeError(error)}`, 'note', task.id);
   }
 }
 
@@ -439,6 +478,7 @@ async function main() {
   try {
     rt = await createRuntime({
       clock: 'real',
+      host: { fetchText },
       print: (line) => {
         // Take the events so far: the last step is the task printing.
         flusher?.events();
@@ -468,6 +508,8 @@ async function main() {
     'run-terminate-js': terminateJs,
     'run-gather-js': gatherJs,
     'run-timeout-js': timeoutJs,
+    'run-fetch': () => fetchCell(false),
+    'run-fetch-slow': () => fetchCell(true),
   };
   for (const [id, fn] of Object.entries(cells)) {
     $(id).onclick = guard(async () => {

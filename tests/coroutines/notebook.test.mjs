@@ -27,7 +27,7 @@ async function productRuntime(clock = 'virtual') {
 test('the product module has the notebook coroutines, with declared parameters', async () => {
   const { rt } = await productRuntime();
   assert.deepEqual([...rt.coroutines].sort(), [
-    'display_date', 'factorial', 'force_terminate_task_group', 'gather_cell',
+    'display_date', 'factorial', 'fetch_all', 'force_terminate_task_group', 'gather_cell',
     'job', 'scenario', 'some_coro', 'task_group_cell', 'terminate_cell',
   ]);
   assert.deepEqual(rt.parameters('some_coro'), [{ name: 'param', type: 'number', optional: false }]);

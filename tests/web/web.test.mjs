@@ -59,7 +59,7 @@ async function runCell(button, done) {
 
 test('the page loads the module and lists its coroutines', async () => {
   const status = await page.textContent('#status');
-  for (const name of ['some_coro', 'display_date', 'job', 'factorial', 'terminate_cell', 'gather_cell', 'scenario']) {
+  for (const name of ['some_coro', 'display_date', 'job', 'factorial', 'terminate_cell', 'gather_cell', 'scenario', 'fetch_all']) {
     assert.ok(status.includes(name), `${name} in ${status}`);
   }
 });
@@ -103,6 +103,48 @@ test('every other seed cell draws its whole tree with the final states', async (
   assert.deepEqual(await runCell('#run-date', 'display_date() done'), ['Task-*: done']);
   const dates = (await logLines()).filter((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/.test(l));
   assert.equal(dates.length, 3);
+});
+
+// fetch_all's rows without its waits on the Queue and the Semaphore, whose
+// number depends on how the fetches' times fall.
+const withoutSyncWaits = (drawn) => drawn.filter((l) => !/^\s*(Queue|Semaphore)\.\w+ \(future\)/.test(l));
+const PAGE_FILES = ['index.html', 'style.css', 'app.mjs', 'model.mjs', 'timeline.mjs', 'steps.mjs'];
+
+test('fetch_all fetches the page\'s six files from the server, two at a time, each through the Queue to the consumer', async () => {
+  const drawn = await runCell('#run-fetch', 'fetch_all(');
+  await page.screenshot({ path: `${SHOTS}fetch-cell.png`, fullPage: true });
+  const lines = await logLines();
+  const sizes = Object.fromEntries(await Promise.all(PAGE_FILES.map(async (f) => [f, (await readFile(new URL(`../../web/${f}`, import.meta.url))).length])));
+  const got = lines.filter((l) => l.startsWith('got ')).map((l) => /^got (\S+) \((\d+) bytes\): /.exec(l).slice(1));
+  assert.deepEqual(Object.fromEntries(got.map(([f, n]) => [f, Number(n)])), sizes, 'each file once, at its size');
+  const starts = lines.filter((l) => l.startsWith('start '));
+  assert.equal(starts.length, 6);
+  assert.ok(starts.every((l) => /\([12] in flight\)$/.test(l)), starts.join(' | '));
+  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+  assert.equal(lines.at(-1), `fetch_all(6 files, limit 2, timeout 10 s) -> {"files":6,"bytes":${total},"most_in_flight":2}`);
+  assert.deepEqual(withoutSyncWaits(drawn), [
+    'fetch_all: done', '  TaskGroup exit (group): done', '    consumer: done',
+    ...PAGE_FILES.flatMap((f) => [`    fetch ${f}: done`, '      fetchText (future): done']),
+    '  wait (future): done',
+  ]);
+});
+
+test('fetch_all with a slow file: the timeout cancels its fetch, whose AbortSignal stops the browser\'s fetch', async () => {
+  const drawn = await runCell('#run-fetch-slow', 'fetch_all(');
+  const lines = await logLines();
+  assert.equal(lines.filter((l) => l.startsWith('got ')).length, 5);
+  assert.deepEqual(lines.slice(-3), [
+    'cancelled timeline.mjs while fetching it',
+    'fetchText timeline.mjs: signal aborted',
+    'fetch_all(6 files, limit 2, timeout 2 s) -> TimeoutError()',
+  ]);
+  assert.deepEqual(withoutSyncWaits(drawn), [
+    'fetch_all: failed TimeoutError: ', '  TaskGroup exit (group): done', '    consumer: cancelled',
+    ...PAGE_FILES.flatMap((f) => (f === 'timeline.mjs'
+      ? [`    fetch ${f}: cancelled`, '      fetchText (future): cancelled']
+      : [`    fetch ${f}: done`, '      fetchText (future): done'])),
+    '  wait (future): cancelled',
+  ]);
 });
 
 test('the cancel cell prints the three cancellations first, then the seven completions; ten rows', async () => {
