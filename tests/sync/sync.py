@@ -14,73 +14,17 @@
 # after the test they follow; the rest check a rule of
 # /work/shared/ASYNCIO_SEMANTICS.md section 9.
 import asyncio
-import heapq
 import json
-import selectors
+import os
 import sys
 
-# ---- CPython's loop on a virtual clock --------------------------------------
-# As the JS tests run the runtime on its virtual clock: time moves only when
-# the loop would block, straight to the next deadline, so that what a
-# scenario logs never depends on how busy the machine is. Equal deadlines
-# fire in the order they were set, as in the runtime (CPython's heap leaves
-# that order open). The same idea as tests/coroutines/scenario/reference.py.
-
-
-class _VirtualSelector(selectors._BaseSelectorImpl):
-    def __init__(self, loop):
-        super().__init__()
-        self.loop = loop
-
-    def select(self, timeout=None):
-        if timeout is None:  # nothing ready, no timer: it would hang
-            raise RuntimeError("the scenario waits forever (every task is blocked)")
-        self.loop.now_ns += round(timeout * 1e9)
-        return []
-
-
-class _OrderedTimerHandle(asyncio.TimerHandle):
-    __slots__ = ("_key",)
-
-    def __init__(self, when, callback, args, loop, context, seq):
-        super().__init__(when, callback, args, loop, context)
-        self._key = (round(when * 1e9), seq)  # whole ns: float noise does not split ties
-
-    def __lt__(self, other):
-        return self._key < other._key
-
-    def __le__(self, other):
-        return self._key <= other._key
-
-    def __gt__(self, other):
-        return self._key > other._key
-
-    def __ge__(self, other):
-        return self._key >= other._key
-
-    def __eq__(self, other):
-        return self is other
-
-    __hash__ = object.__hash__
-
-
-class VirtualClockLoop(asyncio.SelectorEventLoop):
-    def __init__(self):
-        super().__init__(_VirtualSelector(self))
-        self.now_ns = 0
-        self._seq = 0
-        self._clock_resolution = 1e-9
-
-    def time(self):
-        return self.now_ns / 1e9
-
-    def call_at(self, when, callback, *args, context=None):
-        self._check_closed()
-        self._seq += 1
-        timer = _OrderedTimerHandle(when, callback, args, self, context, self._seq)
-        heapq.heappush(self._scheduled, timer)
-        timer._scheduled = True
-        return timer
+# CPython's loop on a virtual clock, reference.py's (the scenario
+# language's): as the JS tests run the runtime on its virtual clock, time
+# moves only when the loop would block, straight to the next deadline, so
+# what a scenario logs never depends on how busy the machine is; equal
+# deadlines fire in the order they were set, as in the runtime.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "coroutines", "scenario"))
+from reference import VirtualClockLoop  # noqa: E402
 
 
 SCENARIOS = {}
