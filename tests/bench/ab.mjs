@@ -34,6 +34,7 @@ const cases = [
   ['spawn + join', 'bench_spawn_join', { n: 100_000 }, 100_000],
   ['group', 'bench_group', { n: 100_000 }, 100_000],
   ['gather', 'bench_gather', { n: 100_000 }, 100_000],
+  ['queue', 'bench_queue', { n: 100_000 }, 100_000],
 ];
 const us = {};
 for (let round = 0; round < Number(roundsArg); round++) {
