@@ -36,9 +36,11 @@ const cases = [
   ['gather', 'bench_gather', { n: 100_000 }, 100_000],
   ['queue', 'bench_queue', { n: 100_000 }, 100_000],
 ];
+// An older tree may lack a case's coroutine (bench_queue came later): skip it.
+const shared = cases.filter(([, coroutine]) => rts.old.coroutines.includes(coroutine) && rts.new.coroutines.includes(coroutine));
 const us = {};
 for (let round = 0; round < Number(roundsArg); round++) {
-  for (const [what, coroutine, args, n] of cases) {
+  for (const [what, coroutine, args, n] of shared) {
     for (const side of round % 2 ? ['old', 'new'] : ['new', 'old']) {
       const t0 = performance.now();
       await rts[side].run(coroutine, args);
