@@ -149,6 +149,15 @@ static void wakeup_next(wa_waiters *list) {
   }
 }
 
+/* Pops every waiter of list, waking those not done (shutdown's loops). */
+static void wakeup_all(wa_waiters *list) {
+  while (list->head) {
+    wa_waiter *w = list->head;
+    wa__waiter_unlink(list, w);
+    wa__waiter_wake(w);
+  }
+}
+
 /* ---- the calls that do not wait -------------------------------------------- */
 
 int wa_queue_put_nowait(wa_queue *q, const wa_value *item) {
@@ -198,16 +207,8 @@ void wa_queue_shutdown(wa_queue *q, bool immediate) {
     }
     if (q->unfinished == 0) wa_event_set(q->finished);
   }
-  while (q->getters.head) {
-    wa_waiter *w = q->getters.head;
-    wa__waiter_unlink(&q->getters, w);
-    wa__waiter_wake(w);
-  }
-  while (q->putters.head) {
-    wa_waiter *w = q->putters.head;
-    wa__waiter_unlink(&q->putters, w);
-    wa__waiter_wake(w);
-  }
+  wakeup_all(&q->getters);
+  wakeup_all(&q->putters);
 }
 
 /* ---- put, get and join -------------------------------------------------------- */

@@ -7,33 +7,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ExceptionGroup, TimeoutError } from 'wasyncio';
 import { testRuntime, settle } from '../helpers.mjs';
+import { collectTasks } from '../gc.mjs';
 
 const WEB = new URL('../../web/', import.meta.url);
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc');
-
-/** Collects garbage until rt's task count is at most `baseline`, or stops
- *  going down: FinalizationRegistry callbacks run on later turns. */
-async function collect(rt, baseline) {
-  for (let round = 0, last = Infinity, stale = 0; round < 40 && stale < 6; round++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 2 ** stale));
-    const { tasks } = rt.stats();
-    if (tasks <= baseline) return;
-    stale = tasks < last ? 0 : stale + 1;
-    last = tasks;
-  }
-}
 
 /** After a run: no task pending, no call in flight, and once the JS
  *  handles are collected, as many tasks in memory as before it. */
 async function assertNothingLeft(rt, before) {
-  await collect(rt, before);
+  await collectTasks(rt, before);
   const { tasks, pending, hostCalls } = rt.stats();
   assert.deepEqual({ tasks, pending, hostCalls }, { tasks: before, pending: 0, hostCalls: 0 });
 }

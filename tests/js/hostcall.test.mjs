@@ -5,29 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { testRuntime, settle } from '../helpers.mjs';
+import { collectTasks } from '../gc.mjs';
 import { findPython } from '../coroutines/scenario/harness.mjs';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc');
-
-/** Collects garbage until rt's task count is at most `baseline`, or stops
- *  going down: FinalizationRegistry callbacks run on later turns. */
-async function collect(rt, baseline) {
-  for (let round = 0, last = Infinity, stale = 0; round < 40 && stale < 6; round++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 2 ** stale));
-    await tick();
-    const { tasks } = rt.stats();
-    if (tasks <= baseline) return;
-    stale = tasks < last ? 0 : stale + 1;
-    last = tasks;
-  }
-}
 
 test('values cross both ways: numbers, strings, bytes, JSON and none', async () => {
   const seen = [];
@@ -218,7 +200,7 @@ test('a GC while C awaits host calls and JS futures frees nothing C still needs'
   const kept = rt.createFuture();
   const c = rt.createTask('await_task', { t: kept });
   await rt.sleep(1);
-  await collect(rt, 0); // as far as it goes while they wait
+  await collectTasks(rt, 0); // as far as it goes while they wait
   assert.equal(rt.stats().hostCalls, 1);
   assert.ok(!a.done() && !b.done() && !c.done(), 'all three still waiting');
   resolveCall(5);
@@ -244,6 +226,6 @@ test('after those tasks and futures are dropped, a GC brings the task count back
     assert.equal(await t, 2);
     assert.equal(await rt.run('call_host', { fn: 'quick' }), 1);
   })();
-  await collect(rt, baseline);
+  await collectTasks(rt, baseline);
   assert.equal(rt.stats().tasks, baseline, 'every task and future freed');
 });
